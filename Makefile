@@ -1,0 +1,75 @@
+# The project's commands. `make local` and `make test` are the two a newcomer needs (see README).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.12 is the Lambda runtime; find it on PATH or in pyenv (also needed by `sam build`).
+PYTHON312 := $(shell python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null)
+ifeq ($(PYTHON312),)
+PYTHON312 := $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(wildcard /usr/bin/python3.12) $(wildcard /usr/local/bin/python3.12))
+endif
+VENV := .venv
+SAM_VENV := .venv-sam
+PY := $(VENV)/bin/python
+SAM := $(SAM_VENV)/bin/sam
+export PATH := $(dir $(PYTHON312)):$(PATH)
+
+.PHONY: help install local test lint typecheck unit integration e2e coverage validate build openapi openapi-check bench clean
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found (install it, e.g. pyenv install 3.12)"; exit 1; }
+	test -x $(PY) || $(PYTHON312) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(SAM_VENV)/.installed: requirements-sam.txt
+	test -x $(SAM_VENV)/bin/python || $(PYTHON312) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet -r requirements-sam.txt
+	touch $@
+
+install: $(VENV)/.installed $(SAM_VENV)/.installed  ## create the virtualenvs (done by every target that needs them)
+
+local: $(VENV)/.installed  ## start the whole service on http://127.0.0.1:3000 (moto as AWS); Ctrl-C stops it
+	$(PY) -m local.stack
+
+lint: $(VENV)/.installed  ## ruff (lint + format check)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed  ## mypy --strict
+	$(VENV)/bin/mypy
+
+coverage: $(VENV)/.installed  ## every test (unit, integration, e2e) with branch coverage >= 90%
+	$(VENV)/bin/pytest --cov --cov-report=term --cov-fail-under=90
+
+unit: $(VENV)/.installed
+	$(VENV)/bin/pytest tests/unit
+
+integration: $(VENV)/.installed
+	$(VENV)/bin/pytest tests/integration
+
+e2e: $(VENV)/.installed
+	$(VENV)/bin/pytest tests/e2e
+
+validate: $(SAM_VENV)/.installed  ## sam validate --lint (offline)
+	AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --lint --template-file template.yaml
+
+build: $(SAM_VENV)/.installed  ## sam build without Docker
+	AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 $(SAM) build --template-file template.yaml --build-dir .aws-sam/build --cached --parallel
+
+openapi: $(VENV)/.installed  ## regenerate docs/openapi.json from the code
+	$(PY) -m u22a8.api.openapi > docs/openapi.json
+
+openapi-check: $(VENV)/.installed  ## fail when docs/openapi.json differs from the code
+	$(PY) -m u22a8.api.openapi | diff -u docs/openapi.json - && echo "docs/openapi.json is up to date"
+
+bench: $(VENV)/.installed  ## benchmarks (not tests): cold start and AWS calls per request
+	$(PY) bench/cold_start.py
+
+test: lint typecheck coverage validate build openapi-check  ## everything CI runs
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage

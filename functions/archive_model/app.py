@@ -1,0 +1,33 @@
+"""DELETE /v1/models/{handle}: archive (idempotent); archived models stay readable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from u22a8.api.http import caller_namespace, header, make_resolver
+from u22a8.api.responses import model_response
+from u22a8.domain import models_service
+from u22a8.domain.model import parse_if_match
+from u22a8.observability import logger, metrics
+
+app = make_resolver()
+
+
+@app.delete("/v1/models/<handle>")
+def archive_model(handle: str) -> Response[str]:
+    model = models_service.archive_model(
+        caller_namespace(app), handle, parse_if_match(header(app, "If-Match"))
+    )
+    metrics.add_metric(name="ModelsArchived", unit=MetricUnit.Count, value=1)
+    return model_response(model)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,53 @@
+"""POST /v1/models: create a draft model; ``Idempotency-Key`` makes retries safe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from u22a8.api import idempotency
+from u22a8.api.http import caller_namespace, header, json_body, json_response, make_resolver
+from u22a8.api.http import parse_body
+from u22a8.api.mapping import READ_ONLY_MODEL_FIELDS, model_resource, new_model
+from u22a8.api.schemas import ModelCreate
+from u22a8.config import get_settings
+from u22a8.domain import models_service
+from u22a8.observability import logger, metrics
+
+app = make_resolver()
+
+# On create, only server-owned fields are read-only; handle and criteria are inputs.
+_READ_ONLY_ON_CREATE = {
+    k: v for k, v in READ_ONLY_MODEL_FIELDS.items() if k not in set(ModelCreate.model_fields)
+}
+
+
+@app.post("/v1/models")
+def create_model() -> Response[str]:
+    namespace = caller_namespace(app)
+    key = idempotency.validated_key(header(app, idempotency.IDEMPOTENCY_HEADER))
+    payload = json_body(app)
+
+    def create() -> idempotency.StoredResponse:
+        request = parse_body(payload, ModelCreate, _READ_ONLY_ON_CREATE)
+        model = models_service.create_model(namespace, new_model(request, models_service.utc_now()))
+        location = f"{get_settings().api_base_path}/models/{model.handle}"
+        metrics.add_metric(name="ModelsCreated", unit=MetricUnit.Count, value=1)
+        return {
+            "status": 201,
+            "body": model_resource(model),
+            "headers": {"ETag": model.etag, "Location": location},
+        }
+
+    stored = idempotency.run_once(key, f"{namespace}:create-model", payload, create, app.lambda_context)
+    return json_response(stored["status"], stored["body"], stored["headers"])
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

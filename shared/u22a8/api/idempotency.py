@@ -1,0 +1,119 @@
+"""``Idempotency-Key`` support on POST endpoints, built on Powertools idempotency.
+
+The key is scoped to the caller's namespace and the operation, the request body is the payload that
+must match on a retry (else 422), and a replay is marked with ``Idempotent-Replayed: true``.
+Failed requests (any raised error) are not stored, so a client may retry them with the same key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any, TypedDict
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from u22a8.config import get_settings
+from u22a8.data import clients
+from u22a8.domain.errors import (
+    FieldError,
+    IdempotencyKeyReused,
+    InvalidInput,
+    RequestInProgress,
+)
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+
+class StoredResponse(TypedDict):
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+Operation = Callable[[], StoredResponse]
+
+
+def _mark_replayed(response: Any, _record: DataRecord) -> Any:
+    response["headers"] = {**response.get("headers", {}), "Idempotent-Replayed": "true"}
+    return response
+
+
+@cache
+def _config() -> IdempotencyConfig:
+    return IdempotencyConfig(
+        event_key_jmespath="[scope, key]",
+        payload_validation_jmespath="body",
+        expires_after_seconds=get_settings().idempotency_ttl_s,
+        response_hook=_mark_replayed,
+    )
+
+
+@cache
+def _runner() -> Callable[..., StoredResponse]:
+    persistence = DynamoDBPersistenceLayer(
+        table_name=get_settings().idempotency_table, boto3_client=clients.dynamodb()
+    )
+
+    @idempotent_function(
+        data_keyword_argument="request", persistence_store=persistence, config=_config()
+    )
+    def run(request: dict[str, Any], operation: Operation) -> StoredResponse:
+        return operation()
+
+    return run
+
+
+def reset() -> None:
+    """Drop the cached persistence layer (tests use a fresh emulator per case)."""
+    _runner.cache_clear()
+    _config.cache_clear()
+
+
+def run_once(
+    key: str | None,
+    scope: str,
+    body: Any,
+    operation: Operation,
+    context: LambdaContext | None,
+) -> StoredResponse:
+    """Run ``operation`` once per (scope, key); without a key it simply runs."""
+    if key is None:
+        return operation()
+    if context is not None:
+        _config().register_lambda_context(context)
+    try:
+        return _runner()(request={"scope": scope, "key": key, "body": body}, operation=operation)
+    except IdempotencyValidationError as exc:
+        raise IdempotencyKeyReused() from exc
+    except IdempotencyAlreadyInProgressError as exc:
+        raise RequestInProgress() from exc
+
+
+def validated_key(raw: str | None) -> str | None:
+    """An ``Idempotency-Key`` must be 1-255 visible ASCII characters."""
+    if raw is None:
+        return None
+    if not 1 <= len(raw) <= MAX_KEY_LENGTH or not all(33 <= ord(c) <= 126 for c in raw):
+        raise InvalidInput(
+            "The Idempotency-Key header is invalid.",
+            [
+                FieldError(
+                    loc=("header", IDEMPOTENCY_HEADER),
+                    msg=f"must be 1-{MAX_KEY_LENGTH} visible ASCII characters",
+                    type="idempotency_key",
+                )
+            ],
+        )
+    return raw

@@ -1,0 +1,96 @@
+"""The one place where errors become HTTP: RFC 9457 ``application/problem+json`` responses."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from u22a8.domain import errors
+
+PROBLEM_BASE_URI = "https://u22a8.ai/problems/"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+@dataclass(frozen=True)
+class ProblemSpec:
+    status: int
+    title: str
+
+
+# Every domain error class maps to exactly one status; subclasses inherit their parent's mapping.
+_SPECS: dict[type[errors.DomainError], ProblemSpec] = {
+    errors.MalformedJson: ProblemSpec(400, "Malformed JSON"),
+    errors.InvalidInput: ProblemSpec(422, "Validation error"),
+    errors.ModelNotFound: ProblemSpec(404, "Model not found"),
+    errors.HandleTaken: ProblemSpec(409, "Handle taken"),
+    errors.ModelArchived: ProblemSpec(409, "Model archived"),
+    errors.PreconditionFailed: ProblemSpec(412, "Precondition failed"),
+    errors.PayloadTooLarge: ProblemSpec(413, "Payload too large"),
+    errors.IdempotencyKeyReused: ProblemSpec(422, "Idempotency key reused"),
+    errors.RequestInProgress: ProblemSpec(409, "Request in progress"),
+    errors.ServiceBusy: ProblemSpec(503, "Service unavailable"),
+}
+_FALLBACK = ProblemSpec(400, "Bad request")
+
+
+@dataclass(frozen=True)
+class ProblemResponse:
+    status: int
+    body: str
+    headers: dict[str, str]
+
+
+def spec_for(error: errors.DomainError) -> ProblemSpec:
+    for cls in type(error).__mro__:
+        if cls in _SPECS:
+            return _SPECS[cls]  # type: ignore[index]
+    return _FALLBACK
+
+
+def problem_body(
+    code: str,
+    title: str,
+    status: int,
+    detail: str,
+    request_id: str | None,
+    field_errors: list[errors.FieldError] | None = None,
+) -> str:
+    body: dict[str, object] = {
+        "type": PROBLEM_BASE_URI + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if field_errors:
+        body["errors"] = [{"loc": list(e.loc), "msg": e.msg, "type": e.type} for e in field_errors]
+    body["request_id"] = request_id
+    return json.dumps(body)
+
+
+def from_domain_error(error: errors.DomainError, request_id: str | None) -> ProblemResponse:
+    spec = spec_for(error)
+    field_errors = error.errors if isinstance(error, errors.InvalidInput) else None
+    headers = {"Content-Type": PROBLEM_CONTENT_TYPE}
+    if isinstance(error, errors.ServiceBusy):
+        headers["Retry-After"] = str(error.retry_after_s)
+    body = problem_body(error.code, spec.title, spec.status, error.detail, request_id, field_errors)
+    return ProblemResponse(spec.status, body, headers)
+
+
+def route_not_found(request_id: str | None) -> ProblemResponse:
+    body = problem_body(
+        "not-found", "Not found", 404, "No such resource or method.", request_id
+    )
+    return ProblemResponse(404, body, {"Content-Type": PROBLEM_CONTENT_TYPE})
+
+
+def internal_error(request_id: str | None) -> ProblemResponse:
+    body = problem_body(
+        "internal-error",
+        "Internal error",
+        500,
+        "Something went wrong on our side; nothing you sent was at fault. "
+        "Retry, and quote the request_id if it persists.",
+        request_id,
+    )
+    return ProblemResponse(500, body, {"Content-Type": PROBLEM_CONTENT_TYPE})

@@ -1,0 +1,108 @@
+"""Request and response schemas of the models resource (they also generate the OpenAPI document).
+
+Request models forbid unknown fields and use strict types, so ``"true"`` is not a boolean and
+``"5"`` is not a number: a client bug surfaces as a 422 instead of a silent coercion.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+
+from u22a8.domain.handles import HANDLE_PATTERN
+
+Handle = Annotated[str, StringConstraints(strict=True, pattern=HANDLE_PATTERN)]
+Criterion = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64)]
+Description = Annotated[str, StringConstraints(strict=True, max_length=2000)]
+Effort = Literal["low", "medium", "high", "max"]
+
+MAX_CRITERIA = 20
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class AutoPruneIn(_Request):
+    """Pruning override; keys are optional and a key left out takes its default."""
+
+    keep_unnamed: Annotated[StrictInt, Field(ge=0, le=10_000)] | None = None
+    keep_first_of_month: StrictBool | None = None
+
+
+class ModelCreate(_Request):
+    handle: Handle = Field(description="`<namespace>.<name>`, in the caller's namespace.")
+    criteria: list[Criterion] = Field(min_length=1, max_length=MAX_CRITERIA)
+    objective: Literal["balanced_cosine"] = "balanced_cosine"
+    task: Literal["scoring"] = "scoring"
+    description: Description | None = None
+    zero_data_retention: StrictBool = False
+    auto_prune: AutoPruneIn | None = None
+
+
+class ModelPatch(_Request):
+    """Merge patch: a field left out is unchanged; ``null`` clears ``description``/``auto_prune``."""
+
+    description: Description | None = None
+    zero_data_retention: StrictBool = False
+    auto_prune: AutoPruneIn | None = None
+
+
+class AutoPruneOut(BaseModel):
+    keep_unnamed: int
+    keep_first_of_month: bool
+
+
+class OperationErrorOut(BaseModel):
+    code: str
+    message: str
+
+
+class LastOperationOut(BaseModel):
+    kind: Literal["train", "retrain"]
+    status: Literal["running", "succeeded", "failed", "cancelled"]
+    started_at: str
+    run_id: str | None = None
+    finished_at: str | None = None
+    progress: float | None = None
+    error: OperationErrorOut | None = None
+
+
+class ModelOut(BaseModel):
+    handle: str
+    task: str
+    objective: str
+    criteria: list[str]
+    description: str | None
+    state: Literal["draft", "busy", "ready", "failed", "archived"]
+    active_version_id: str | None
+    active_version: int | None
+    tags: list[str]
+    zero_data_retention: bool
+    auto_prune: AutoPruneOut | None
+    last_operation: LastOperationOut | None
+    created_at: str
+    updated_at: str
+
+
+class ModelPage(BaseModel):
+    data: list[ModelOut]
+    next_cursor: str | None
+
+
+class ProblemFieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error of this API is shaped."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemFieldError] | None = None
+    request_id: str | None = None

@@ -1,0 +1,37 @@
+"""boto3 clients, created once per container with the API path's retry and timeout policy.
+
+Endpoints are never set here: locally and in tests the standard ``AWS_ENDPOINT_URL*`` variables
+point boto3 at the emulator, so the code that runs on AWS is the code that runs here.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+from u22a8.config import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def client_config() -> Config:
+    settings = get_settings()
+    return Config(
+        retries={"mode": "standard", "max_attempts": settings.aws_max_attempts},
+        connect_timeout=settings.aws_connect_timeout_s,
+        read_timeout=settings.aws_read_timeout_s,
+    )
+
+
+@cache
+def dynamodb() -> DynamoDBClient:
+    return boto3.client("dynamodb", config=client_config())
+
+
+def reset() -> None:
+    """Forget cached clients (tests start each case against a fresh emulator)."""
+    dynamodb.cache_clear()

@@ -1,0 +1,341 @@
+"""DynamoDB access for the model item.
+
+Item design (single table, see docs/data-model.md): ``pk = MODEL#<handle>``, ``sk = META``;
+listing by namespace through ``gsi1`` (``gsi1pk = NS#<namespace>#LIVE|ARCHIVED``,
+``gsi1sk = <created_at>#<handle>``, newest first). Every write bumps ``revision``, the ETag.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from u22a8.config import get_settings
+from u22a8.data import clients
+from u22a8.data.items import from_item, raise_if_throttled, to_attr, to_item
+from u22a8.domain.errors import FieldError, InvalidInput
+from u22a8.domain.model import (
+    AutoPrune,
+    AutoPruneChanges,
+    LastOperation,
+    Model,
+    ModelChanges,
+    ModelState,
+    OperationError,
+    Unset,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+META_SK = "META"
+LISTING_INDEX = "gsi1"
+
+
+def model_pk(handle: str) -> str:
+    return f"MODEL#{handle}"
+
+
+def listing_pk(namespace: str, archived: bool) -> str:
+    return f"NS#{namespace}#{'ARCHIVED' if archived else 'LIVE'}"
+
+
+@dataclass(frozen=True)
+class ConditionFailure:
+    """Why a conditional write was refused, read from the item as it was (``ALL_OLD``)."""
+
+    existing: Model | None
+
+
+class WriteRefused(Exception):
+    def __init__(self, failure: ConditionFailure) -> None:
+        super().__init__("conditional write refused")
+        self.failure = failure
+
+
+class HandleExists(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ModelPage:
+    models: list[Model]
+    next_cursor: str | None
+
+
+def _table() -> str:
+    return get_settings().models_table
+
+
+# --- mapping -----------------------------------------------------------------------------------
+
+
+def _operation_from(raw: Mapping[str, Any] | None) -> LastOperation | None:
+    if not raw:
+        return None
+    error = raw.get("error")
+    return LastOperation(
+        kind=raw["kind"],
+        status=raw["status"],
+        started_at=raw["started_at"],
+        run_id=raw.get("run_id"),
+        finished_at=raw.get("finished_at"),
+        progress=raw.get("progress"),
+        error=OperationError(code=error["code"], message=error["message"]) if error else None,
+    )
+
+
+def model_from_item(item: Mapping[str, Any]) -> Model:
+    values = from_item(item)
+    keep_unnamed = values.get("prune_keep_unnamed")
+    keep_first = values.get("prune_keep_first_of_month")
+    auto_prune = (
+        AutoPrune(keep_unnamed=keep_unnamed, keep_first_of_month=keep_first)
+        if keep_unnamed is not None or keep_first is not None
+        else None
+    )
+    return Model(
+        handle=values["handle"],
+        criteria=tuple(values["criteria"]),
+        state=ModelState(values["state"]),
+        created_at=values["created_at"],
+        updated_at=values["updated_at"],
+        revision=values["revision"],
+        task=values.get("task", "scoring"),
+        objective=values.get("objective", "balanced_cosine"),
+        description=values.get("description"),
+        zero_data_retention=values.get("zero_data_retention", False),
+        auto_prune=auto_prune,
+        active_version_id=values.get("active_version_id"),
+        active_version=values.get("active_version"),
+        tags=tuple(values.get("tags", ())),
+        last_operation=_operation_from(values.get("last_operation")),
+    )
+
+
+def item_from_model(model: Model) -> dict[str, AttributeValueTypeDef]:
+    archived = model.state is ModelState.ARCHIVED
+    return to_item(
+        {
+            "pk": model_pk(model.handle),
+            "sk": META_SK,
+            "gsi1pk": listing_pk(model.namespace, archived),
+            "gsi1sk": f"{model.created_at}#{model.handle}",
+            "handle": model.handle,
+            "namespace": model.namespace,
+            "criteria": list(model.criteria),
+            "task": model.task,
+            "objective": model.objective,
+            "description": model.description,
+            "zero_data_retention": model.zero_data_retention,
+            "prune_keep_unnamed": model.auto_prune.keep_unnamed if model.auto_prune else None,
+            "prune_keep_first_of_month": (
+                model.auto_prune.keep_first_of_month if model.auto_prune else None
+            ),
+            "state": model.state.value,
+            "revision": model.revision,
+            "created_at": model.created_at,
+            "updated_at": model.updated_at,
+        }
+    )
+
+
+# --- cursors -----------------------------------------------------------------------------------
+
+
+def encode_cursor(last_key: Mapping[str, Any]) -> str:
+    plain = {k: v["S"] for k, v in last_key.items()}
+    return base64.urlsafe_b64encode(json.dumps(plain, sort_keys=True).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, expected_partition: str) -> dict[str, AttributeValueTypeDef]:
+    """Opaque cursors are checked, so one cannot page into another tenant's listing."""
+    invalid = InvalidInput(
+        "The cursor is not valid for this listing; start again without it.",
+        [FieldError(loc=("query", "cursor"), msg="invalid cursor", type="cursor")],
+    )
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        plain = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise invalid from exc
+    keys = {"pk", "sk", "gsi1pk", "gsi1sk"}
+    if (
+        not isinstance(plain, dict)
+        or set(plain) != keys
+        or not all(isinstance(v, str) for v in plain.values())
+        or plain["gsi1pk"] != expected_partition
+    ):
+        raise invalid
+    return {k: {"S": v} for k, v in plain.items()}
+
+
+# --- operations --------------------------------------------------------------------------------
+
+
+def put_new(model: Model) -> None:
+    """Create the item; a handle that exists (archived or not) is refused by the condition."""
+    try:
+        clients.dynamodb().put_item(
+            TableName=_table(),
+            Item=item_from_model(model),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+    except ClientError as error:
+        raise_if_throttled(error)
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            raise HandleExists(model.handle) from error
+        raise
+
+
+def get(handle: str) -> Model | None:
+    try:
+        response = clients.dynamodb().get_item(
+            TableName=_table(),
+            Key={"pk": {"S": model_pk(handle)}, "sk": {"S": META_SK}},
+            ConsistentRead=True,
+        )
+    except ClientError as error:
+        raise_if_throttled(error)
+        raise
+    item = response.get("Item")
+    return model_from_item(item) if item else None
+
+
+def list_page(
+    namespace: str,
+    archived: bool,
+    state: ModelState | None,
+    limit: int,
+    cursor: str | None,
+) -> ModelPage:
+    """Newest first. A state filter may need several queries to fill a page; each query asks for
+    no more than is still missing, so the cursor always points right after the last item shown."""
+    partition = listing_pk(namespace, archived)
+    start_key = decode_cursor(cursor, partition) if cursor else None
+    models: list[Model] = []
+    filter_state = state if state is not None and not archived else None
+    for _ in range(10):
+        params: dict[str, Any] = {
+            "TableName": _table(),
+            "IndexName": LISTING_INDEX,
+            "KeyConditionExpression": "gsi1pk = :p",
+            "ExpressionAttributeValues": {":p": {"S": partition}},
+            "ScanIndexForward": False,
+            "Limit": limit - len(models),
+        }
+        if filter_state is not None:
+            params["FilterExpression"] = "#state = :s"
+            params["ExpressionAttributeNames"] = {"#state": "state"}
+            params["ExpressionAttributeValues"][":s"] = {"S": filter_state.value}
+        if start_key:
+            params["ExclusiveStartKey"] = start_key
+        try:
+            response = clients.dynamodb().query(**params)
+        except ClientError as error:
+            raise_if_throttled(error)
+            raise
+        models.extend(model_from_item(item) for item in response.get("Items", []))
+        start_key = response.get("LastEvaluatedKey")
+        if not start_key or len(models) >= limit:
+            break
+    return ModelPage(models=models, next_cursor=encode_cursor(start_key) if start_key else None)
+
+
+def _condition(expected_revision: int | None, values: dict[str, AttributeValueTypeDef]) -> str:
+    condition = "attribute_exists(pk) AND #state <> :archived"
+    values[":archived"] = {"S": ModelState.ARCHIVED.value}
+    if expected_revision is not None:
+        condition += " AND revision = :expected"
+        values[":expected"] = {"N": str(expected_revision)}
+    return condition
+
+
+def _conditional_update(
+    handle: str,
+    sets: list[str],
+    removes: list[str],
+    names: dict[str, str],
+    values: dict[str, AttributeValueTypeDef],
+    expected_revision: int | None,
+) -> Model:
+    """One conditional UpdateItem; on refusal the old item tells the caller why (no extra read)."""
+    condition = _condition(expected_revision, values)
+    expression = "SET " + ", ".join(sets)
+    if removes:
+        expression += " REMOVE " + ", ".join(removes)
+    try:
+        response = clients.dynamodb().update_item(
+            TableName=_table(),
+            Key={"pk": {"S": model_pk(handle)}, "sk": {"S": META_SK}},
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#state": "state", **names},
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as error:
+        raise_if_throttled(error)
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            old = error.response.get("Item")
+            raise WriteRefused(ConditionFailure(model_from_item(old) if old else None)) from error
+        raise
+    return model_from_item(response["Attributes"])
+
+
+def apply_changes(
+    handle: str, changes: ModelChanges, expected_revision: int | None, now: str
+) -> Model:
+    """Apply a merge patch in exactly one conditional write."""
+    sets = ["revision = revision + :one", "updated_at = :now"]
+    removes: list[str] = []
+    names: dict[str, str] = {}
+    values: dict[str, AttributeValueTypeDef] = {":one": {"N": "1"}, ":now": {"S": now}}
+    if not isinstance(changes.description, Unset):
+        names["#description"] = "description"
+        if changes.description is None:
+            removes.append("#description")
+        else:
+            sets.append("#description = :description")
+            values[":description"] = to_attr(changes.description)
+    if not isinstance(changes.zero_data_retention, Unset):
+        sets.append("zero_data_retention = :zdr")
+        values[":zdr"] = {"BOOL": changes.zero_data_retention}
+    prune = changes.auto_prune
+    if prune is None:
+        removes.extend(["prune_keep_unnamed", "prune_keep_first_of_month"])
+    elif isinstance(prune, AutoPruneChanges):
+        for attribute, value in (
+            ("prune_keep_unnamed", prune.keep_unnamed),
+            ("prune_keep_first_of_month", prune.keep_first_of_month),
+        ):
+            if value is None:
+                removes.append(attribute)
+            elif not isinstance(value, Unset):
+                sets.append(f"{attribute} = :{attribute}")
+                values[f":{attribute}"] = to_attr(value)
+    return _conditional_update(handle, sets, removes, names, values, expected_revision)
+
+
+def archive(handle: str, namespace: str, expected_revision: int | None, now: str) -> Model:
+    """Move the model to ``archived`` and into the archived listing, in one conditional write."""
+    values: dict[str, AttributeValueTypeDef] = {
+        ":one": {"N": "1"},
+        ":now": {"S": now},
+        ":archived_state": {"S": ModelState.ARCHIVED.value},
+        ":archived_listing": {"S": listing_pk(namespace, archived=True)},
+    }
+    sets = [
+        "revision = revision + :one",
+        "updated_at = :now",
+        "#state = :archived_state",
+        "gsi1pk = :archived_listing",
+    ]
+    return _conditional_update(handle, sets, [], {}, values, expected_revision)

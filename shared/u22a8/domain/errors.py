@@ -1,0 +1,122 @@
+"""Domain errors. They say what went wrong in the user's terms; ``u22a8.api.problems`` is the only
+place that turns them into HTTP statuses and RFC 9457 bodies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One invalid input: where it is (``loc``), what is wrong (``msg``) and a stable ``type``."""
+
+    loc: tuple[str | int, ...]
+    msg: str
+    type: str
+
+
+class DomainError(Exception):
+    """Base of every error a caller can cause or see; ``code`` is stable and documented."""
+
+    code = "error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidInput(DomainError):
+    """The request is well-formed HTTP but its content breaks the contract."""
+
+    code = "validation-error"
+
+    def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors or []
+
+
+class MalformedJson(DomainError):
+    code = "malformed-json"
+
+
+class PayloadTooLarge(DomainError):
+    code = "payload-too-large"
+
+
+class ModelNotFound(DomainError):
+    code = "model-not-found"
+
+    def __init__(self, handle: str) -> None:
+        super().__init__(f"No model '{handle}' exists in your namespace.")
+        self.handle = handle
+
+
+class HandleTaken(DomainError):
+    code = "handle-taken"
+
+    def __init__(self, handle: str) -> None:
+        super().__init__(
+            f"A model with handle '{handle}' already exists (archived models keep their handle)."
+        )
+
+
+class ModelArchived(DomainError):
+    code = "model-archived"
+
+    def __init__(self, handle: str) -> None:
+        super().__init__(
+            f"Model '{handle}' is archived: it can be read and scored but no longer changed."
+        )
+
+
+class PreconditionFailed(DomainError):
+    code = "precondition-failed"
+
+    def __init__(self, handle: str) -> None:
+        super().__init__(
+            f"Model '{handle}' has changed since the ETag you sent in If-Match; "
+            "GET it again and retry with the new ETag."
+        )
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency-key-reused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was already used with a different request body; "
+            "use a new key for a different request."
+        )
+
+
+class RequestInProgress(DomainError):
+    code = "request-in-progress"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A request with this Idempotency-Key is still being processed; retry shortly."
+        )
+
+
+class ServiceBusy(DomainError):
+    """A dependency is throttling us; nothing was written, and the caller should retry later."""
+
+    code = "service-unavailable"
+
+    def __init__(self, retry_after_s: int = 1) -> None:
+        super().__init__("The service is briefly overloaded; nothing was changed. Retry shortly.")
+        self.retry_after_s = retry_after_s
+
+
+@dataclass
+class ValidationCollector:
+    """Collects field errors so a caller learns every problem of a request at once."""
+
+    errors: list[FieldError] = field(default_factory=list)
+
+    def add(self, loc: tuple[str | int, ...], msg: str, type_: str) -> None:
+        self.errors.append(FieldError(loc=loc, msg=msg, type=type_))
+
+    def raise_if_any(self, detail: str = "The request has invalid fields.") -> None:
+        if self.errors:
+            raise InvalidInput(detail, list(self.errors))

@@ -1,0 +1,139 @@
+"""The model aggregate as the domain sees it (no DynamoDB or HTTP shapes here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ModelState(StrEnum):
+    DRAFT = "draft"
+    BUSY = "busy"
+    READY = "ready"
+    FAILED = "failed"
+    ARCHIVED = "archived"
+
+
+DEFAULT_KEEP_UNNAMED = 100
+DEFAULT_KEEP_FIRST_OF_MONTH = True
+
+
+@dataclass(frozen=True)
+class AutoPrune:
+    """A pruning override; a key left unset takes its default."""
+
+    keep_unnamed: int | None = None
+    keep_first_of_month: bool | None = None
+
+    @property
+    def effective_keep_unnamed(self) -> int:
+        return DEFAULT_KEEP_UNNAMED if self.keep_unnamed is None else self.keep_unnamed
+
+    @property
+    def effective_keep_first_of_month(self) -> bool:
+        if self.keep_first_of_month is None:
+            return DEFAULT_KEEP_FIRST_OF_MONTH
+        return self.keep_first_of_month
+
+
+@dataclass(frozen=True)
+class OperationError:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class LastOperation:
+    kind: str
+    status: str
+    started_at: str
+    run_id: str | None = None
+    finished_at: str | None = None
+    progress: float | None = None
+    error: OperationError | None = None
+
+
+@dataclass(frozen=True)
+class Model:
+    handle: str
+    criteria: tuple[str, ...]
+    state: ModelState
+    created_at: str
+    updated_at: str
+    revision: int
+    task: str = "scoring"
+    objective: str = "balanced_cosine"
+    description: str | None = None
+    zero_data_retention: bool = False
+    auto_prune: AutoPrune | None = None
+    active_version_id: str | None = None
+    active_version: int | None = None
+    tags: tuple[str, ...] = field(default_factory=tuple)
+    last_operation: LastOperation | None = None
+
+    @property
+    def namespace(self) -> str:
+        return self.handle.split(".", 1)[0]
+
+    @property
+    def etag(self) -> str:
+        """Strong entity tag: changes with every stored change, and only then."""
+        return f'"{self.revision}"'
+
+
+def parse_if_match(header: str | None) -> int | None:
+    """The revision an ``If-Match`` header expects; ``None`` when absent or ``*``.
+
+    An ETag we never issued can match nothing, which we express as revision -1.
+    """
+    if header is None:
+        return None
+    value = header.strip()
+    if value == "*" or not value:
+        return None
+    if value.startswith("W/"):
+        value = value[2:]
+    value = value.strip('"')
+    return int(value) if value.isdigit() else -1
+
+
+class Unset:
+    """Marks a merge-patch field the caller left out (distinct from ``None``, which clears)."""
+
+    _instance: Unset | None = None
+
+    def __new__(cls) -> Unset:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = Unset()
+
+
+@dataclass(frozen=True)
+class AutoPruneChanges:
+    """Merge patch of the pruning override: per key, a value, ``None`` (back to default) or unset."""
+
+    keep_unnamed: int | None | Unset = UNSET
+    keep_first_of_month: bool | None | Unset = UNSET
+
+
+@dataclass(frozen=True)
+class ModelChanges:
+    """What one PATCH changes; ``auto_prune=None`` drops the whole override."""
+
+    description: str | None | Unset = UNSET
+    zero_data_retention: bool | Unset = UNSET
+    auto_prune: AutoPruneChanges | None | Unset = UNSET
+
+    @property
+    def is_empty(self) -> bool:
+        return (
+            isinstance(self.description, Unset)
+            and isinstance(self.zero_data_retention, Unset)
+            and isinstance(self.auto_prune, Unset)
+        )

@@ -1,0 +1,339 @@
+"""Text to sparse TF-IDF features in a fixed hashed space.
+
+Hashing (instead of a learned vocabulary) keeps a fitted model small and lets any process turn a
+text into the same columns, which is why the hash must be stable across processes: n-grams are
+hashed with CRC-32 of their UTF-8 bytes, never with Python's per-process salted ``hash()``.
+
+Features are word n-grams (1..``word_max_n``) and character n-grams taken within word boundaries
+(each word padded with one space on both sides, as scikit-learn's ``char_wb``), so that character
+n-grams capture morphology and spelling without mixing in the neighbouring word.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+DEFAULT_N_FEATURES = 2**18
+
+_TOKEN_RE = re.compile(r"\w+(?:['\u2019]\w+)*")
+_WORD_PREFIX = b"w\x1f"
+_CHAR_PREFIX = b"c\x1f"
+_MIX_MUL = np.uint64(0x9E3779B97F4A7C15)
+_MIX_ADD = np.uint64(0x632BE59BD9B4E019)
+_MIX_MUL2 = np.uint64(0xBF58476D1CE4E5B9)
+_SHIFT_A = np.uint64(31)
+_SHIFT_B = np.uint64(29)
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureConfig:
+    """Which n-grams make up the feature space; everything that changes the columns lives here."""
+
+    word_max_n: int = 2
+    char_min_n: int = 3
+    char_max_n: int = 5
+    n_features: int = DEFAULT_N_FEATURES
+
+    def __post_init__(self) -> None:
+        if self.word_max_n < 0 or self.char_max_n < 0 or self.char_min_n < 0:
+            raise ValueError("n-gram sizes must be >= 0")
+        if self.char_max_n and self.char_min_n < 1:
+            raise ValueError("char_min_n must be >= 1 when character n-grams are on")
+        if self.char_max_n and self.char_min_n > self.char_max_n:
+            raise ValueError("char_min_n must be <= char_max_n")
+        if self.word_max_n == 0 and self.char_max_n == 0:
+            raise ValueError("at least one of word or character n-grams must be on")
+        if not 2 <= self.n_features <= 2**30:
+            raise ValueError("n_features must be in 2 .. 2**30")
+
+    @property
+    def uses_chars(self) -> bool:
+        """Whether character n-grams are part of the space."""
+        return self.char_max_n > 0
+
+    def key(self) -> str:
+        """A short stable string naming this configuration, used as a cache key."""
+        return f"w{self.word_max_n}-c{self.char_min_n}.{self.char_max_n}-h{self.n_features}"
+
+    def to_dict(self) -> dict[str, int]:
+        """JSON-ready form."""
+        return {
+            "word_max_n": self.word_max_n,
+            "char_min_n": self.char_min_n,
+            "char_max_n": self.char_max_n,
+            "n_features": self.n_features,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FeatureConfig:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            word_max_n=int(data["word_max_n"]),
+            char_min_n=int(data["char_min_n"]),
+            char_max_n=int(data["char_max_n"]),
+            n_features=int(data["n_features"]),
+        )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CsrMatrix:
+    """Minimal compressed-sparse-row matrix: what scipy.sparse would give, without scipy."""
+
+    indptr: NDArray[np.int64]
+    indices: NDArray[np.int32]
+    data: NDArray[np.float64]
+    n_cols: int
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows (texts)."""
+        return int(self.indptr.size - 1)
+
+    @property
+    def nnz(self) -> int:
+        """Number of stored entries."""
+        return int(self.data.size)
+
+    def row_ids(self) -> NDArray[np.int64]:
+        """The row of every stored entry, for scatter/gather with bincount."""
+        return np.repeat(np.arange(self.n_rows, dtype=np.int64), np.diff(self.indptr))
+
+    def with_data(self, data: NDArray[np.float64]) -> CsrMatrix:
+        """Same sparsity structure with new values; the structure arrays are shared, not copied."""
+        if data.shape != self.data.shape:
+            raise ValueError("data must match the existing structure")
+        return CsrMatrix(self.indptr, self.indices, data, self.n_cols)
+
+    def take_rows(self, rows: NDArray[np.int64]) -> CsrMatrix:
+        """A new matrix made of the given rows, in the given order."""
+        rows = np.asarray(rows, dtype=np.int64)
+        starts = self.indptr[rows]
+        lengths = self.indptr[rows + 1] - starts
+        indptr = np.zeros(rows.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        total = int(indptr[-1])
+        # Position of each gathered entry in the source arrays, without a Python loop.
+        gather = np.repeat(starts - indptr[:-1], lengths) + np.arange(total, dtype=np.int64)
+        return CsrMatrix(indptr, self.indices[gather], self.data[gather], self.n_cols)
+
+    def matvec(self, vector: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Dense ``self @ vector``."""
+        products = self.data * vector[self.indices]
+        return np.bincount(self.row_ids(), weights=products, minlength=self.n_rows)
+
+    def row_sq_norms(self) -> NDArray[np.float64]:
+        """Squared L2 norm of every row."""
+        return np.bincount(self.row_ids(), weights=self.data * self.data, minlength=self.n_rows)
+
+    def to_dense(self) -> NDArray[np.float64]:
+        """Dense copy; for tests and debugging only (2**18 columns is large)."""
+        out = np.zeros((self.n_rows, self.n_cols), dtype=np.float64)
+        out[self.row_ids(), self.indices] = self.data
+        return out
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens; apostrophes inside a word keep it whole ("don't")."""
+    return _TOKEN_RE.findall(text.lower())
+
+
+def word_hash(word: str) -> int:
+    """Stable 32-bit hash of a word; its column is this modulo the space size."""
+    return zlib.crc32(_WORD_PREFIX + word.encode("utf-8"))
+
+
+def char_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
+    """Character n-grams of a word padded with one space each side (word-boundary n-grams)."""
+    padded = f" {word} "
+    grams: list[str] = []
+    for n in range(min_n, max_n + 1):
+        if len(padded) < n:
+            break
+        grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return grams
+
+
+def char_hash(gram: str) -> int:
+    """Stable 32-bit hash of a character n-gram (prefixed so it never equals a word's hash)."""
+    return zlib.crc32(_CHAR_PREFIX + gram.encode("utf-8"))
+
+
+def combine_hashes(left: NDArray[np.uint64], right: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """Order-sensitive mix of two hash arrays, used to hash word n-grams from word hashes.
+
+    Doing this in numpy on the per-word hashes avoids building and hashing bigram strings.
+    """
+    h = left * _MIX_MUL ^ (right + _MIX_ADD)
+    h ^= h >> _SHIFT_A
+    h *= _MIX_MUL2
+    h ^= h >> _SHIFT_B
+    return h
+
+
+def count_features(texts: Sequence[str], config: FeatureConfig) -> CsrMatrix:
+    """Sublinear term frequencies (1 + ln count) of every text's hashed n-grams.
+
+    IDF is applied separately (:func:`fit_idf`, :func:`apply_idf`) so that cross-validation can
+    learn it from each training fold while reusing these counts.
+    """
+    n_docs = len(texts)
+    n_features = config.n_features
+    vocab: dict[str, int] = {}
+    doc_lengths = np.zeros(n_docs, dtype=np.int64)
+    flat_ids: list[int] = []
+    for d, text in enumerate(texts):
+        tokens = tokenize(text)
+        doc_lengths[d] = len(tokens)
+        for tok in tokens:
+            tid = vocab.get(tok)
+            if tid is None:
+                tid = len(vocab)
+                vocab[tok] = tid
+            flat_ids.append(tid)
+    words = list(vocab)
+    tokens_flat = np.asarray(flat_ids, dtype=np.int64)
+    doc_of_token = np.repeat(np.arange(n_docs, dtype=np.int64), doc_lengths)
+
+    rows_parts: list[NDArray[np.int64]] = []
+    cols_parts: list[NDArray[np.int64]] = []
+    if config.word_max_n >= 1 and tokens_flat.size:
+        hashes = np.fromiter((word_hash(w) for w in words), dtype=np.uint64, count=len(words))
+        token_hashes = hashes[tokens_flat]
+        rows_parts.append(doc_of_token)
+        cols_parts.append((token_hashes % np.uint64(n_features)).astype(np.int64))
+        running = token_hashes
+        for n in range(2, config.word_max_n + 1):
+            # running[i] hashes the (n-1)-gram starting at token i; extend it by token i+n-1.
+            if running.size <= 1:
+                break
+            running = combine_hashes(running[:-1], token_hashes[n - 1 :])
+            start_doc = doc_of_token[: running.size]
+            same_doc = start_doc == doc_of_token[n - 1 :]
+            rows_parts.append(start_doc[same_doc])
+            cols_parts.append((running[same_doc] % np.uint64(n_features)).astype(np.int64))
+    if config.uses_chars and tokens_flat.size:
+        per_word = [
+            [char_hash(g) % n_features for g in char_ngrams(w, config.char_min_n, config.char_max_n)]
+            for w in words
+        ]
+        gram_counts = np.fromiter((len(g) for g in per_word), dtype=np.int64, count=len(words))
+        gram_starts = np.zeros(len(words), dtype=np.int64)
+        np.cumsum(gram_counts[:-1], out=gram_starts[1:])
+        all_grams = np.fromiter(
+            (c for grams in per_word for c in grams), dtype=np.int64, count=int(gram_counts.sum())
+        )
+        lengths = gram_counts[tokens_flat]
+        out_starts = np.cumsum(lengths) - lengths
+        gather = np.repeat(gram_starts[tokens_flat] - out_starts, lengths)
+        gather += np.arange(int(lengths.sum()), dtype=np.int64)
+        rows_parts.append(np.repeat(doc_of_token, lengths))
+        cols_parts.append(all_grams[gather])
+
+    if rows_parts:
+        keys = np.concatenate(rows_parts) * np.int64(n_features) + np.concatenate(cols_parts)
+        unique_keys, counts = np.unique(keys, return_counts=True)
+    else:
+        unique_keys = np.zeros(0, dtype=np.int64)
+        counts = np.zeros(0, dtype=np.int64)
+    rows = unique_keys // n_features
+    indptr = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_docs), out=indptr[1:])
+    indices = (unique_keys % n_features).astype(np.int32)
+    data = 1.0 + np.log(counts.astype(np.float64))
+    return CsrMatrix(indptr, indices, data, n_features)
+
+
+def fit_idf(tf: CsrMatrix, row_mask: NDArray[np.bool_] | None = None) -> NDArray[np.float64]:
+    """Smoothed IDF, ln((1 + n) / (1 + df)) + 1, from the rows in ``row_mask`` (default: all).
+
+    The smoothing keeps columns never seen in training finite and gives them the largest weight.
+    """
+    if row_mask is None:
+        n_docs = tf.n_rows
+        cols = tf.indices
+    else:
+        n_docs = int(row_mask.sum())
+        cols = tf.indices[row_mask[tf.row_ids()]]
+    df = np.bincount(cols, minlength=tf.n_cols).astype(np.float64)
+    idf: NDArray[np.float64] = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+    return idf
+
+
+def apply_idf(tf: CsrMatrix, idf: NDArray[np.float64]) -> CsrMatrix:
+    """TF-IDF with every non-empty row scaled to unit L2 norm (so dot products are cosines)."""
+    weighted = tf.data * idf[tf.indices]
+    sq = np.bincount(tf.row_ids(), weights=weighted * weighted, minlength=tf.n_rows)
+    norms = np.sqrt(sq)
+    norms[norms == 0.0] = 1.0
+    weighted /= np.repeat(norms, np.diff(tf.indptr))
+    return tf.with_data(weighted)
+
+
+def dataset_identity(texts: Sequence[str]) -> str:
+    """Content digest of an ordered list of texts, a safe default cache key for a dataset."""
+    digest = hashlib.blake2b(digest_size=16)
+    for text in texts:
+        encoded = text.encode("utf-8")
+        digest.update(len(encoded).to_bytes(8, "little"))
+        digest.update(encoded)
+    return digest.hexdigest()
+
+
+class FeatureCache:
+    """Keeps featurised datasets so several candidates evaluated in one process featurise once.
+
+    Keyed by (dataset identity, feature config); a Lambda container that is reused between
+    invocations keeps its entries too. Bounded, least recently used entries are dropped first.
+    """
+
+    def __init__(self, max_entries: int = 4) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be >= 1")
+        self._max_entries = max_entries
+        self._entries: OrderedDict[tuple[str, FeatureConfig], CsrMatrix] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def term_frequencies(
+        self, texts: Sequence[str], config: FeatureConfig, dataset_id: str | None = None
+    ) -> CsrMatrix:
+        """Counts for ``texts`` under ``config``, computed at most once per key.
+
+        ``dataset_id`` must change whenever the texts (or their order) change; when omitted a
+        content digest of the texts is used.
+        """
+        key = (dataset_id if dataset_id is not None else dataset_identity(texts), config)
+        cached = self._entries.get(key)
+        if cached is not None:
+            if cached.n_rows != len(texts):
+                raise ValueError("dataset_id reused for a different number of texts")
+            self.hits += 1
+            self._entries.move_to_end(key)
+            return cached
+        self.misses += 1
+        matrix = count_features(texts, config)
+        self._entries[key] = matrix
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+        return matrix
+
+    def clear(self) -> None:
+        """Drop every entry."""
+        self._entries.clear()
+
+
+_DEFAULT_CACHE = FeatureCache()
+
+
+def default_cache() -> FeatureCache:
+    """The process-wide cache, shared by calls that do not pass their own."""
+    return _DEFAULT_CACHE

@@ -1,0 +1,78 @@
+"""Fixtures shared by every test layer.
+
+AWS is moto, in-process; the tables are built from ``template.yaml`` (via ``local.resources``), so
+the tests cannot drift from what is deployed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from local.gateway import Gateway
+from local.resources import create_tables, function_environment, physical_names
+from tests.helpers import GatewayClient
+from u22a8.api import idempotency
+from u22a8.config import get_settings
+from u22a8.data import clients
+
+
+def _reset_caches() -> None:
+    get_settings.cache_clear()
+    clients.reset()
+    idempotency.reset()
+
+
+@pytest.fixture(autouse=True)
+def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Never reach a real AWS account from a test, whatever the developer's shell has set."""
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB",
+                 "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "U22a8")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "u22a8-tests")
+    _reset_caches()
+    yield
+    _reset_caches()
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """moto with the template's tables; the functions' environment points at them."""
+    with mock_aws():
+        names = physical_names("test")
+        create_tables(boto3.client("dynamodb"), names)
+        for key, value in function_environment(names).items():
+            monkeypatch.setenv(key, value)
+        _reset_caches()
+        yield names
+
+
+@pytest.fixture
+def gateway(aws: dict[str, str]) -> Gateway:
+    return Gateway()
+
+
+@pytest.fixture
+def acme_key(aws: dict[str, str]) -> str:
+    from u22a8.domain.keys_service import issue_key
+
+    return issue_key("acme", "tests").key
+
+
+@pytest.fixture
+def other_key(aws: dict[str, str]) -> str:
+    from u22a8.domain.keys_service import issue_key
+
+    return issue_key("globex", "tests").key
+
+
+@pytest.fixture
+def api(gateway: Gateway, acme_key: str) -> GatewayClient:
+    return GatewayClient(gateway, acme_key)
