@@ -55,7 +55,7 @@ e2e: $(VENV)/.installed
 	$(VENV)/bin/pytest tests/e2e
 
 validate: $(SAM_VENV)/.installed  ## sam validate --lint (offline)
-	AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --lint --template-file template.yaml
+	AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template-file template.yaml
 
 build: $(SAM_VENV)/.installed  ## sam build without Docker
 	AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 $(SAM) build --template-file template.yaml --build-dir .aws-sam/build --cached --parallel

@@ -87,7 +87,8 @@ class FunctionPool:
         path = template.ROOT / self.spec.code_uri / f"{self.spec.handler.rsplit('.', 1)[0]}.py"
         name = f"_local_container_{self.spec.logical_id}_{next(self._counter)}"
         loader_spec = importlib.util.spec_from_file_location(name, Path(path))
-        assert loader_spec is not None and loader_spec.loader is not None
+        assert loader_spec is not None
+        assert loader_spec.loader is not None
         module = importlib.util.module_from_spec(loader_spec)
         loader_spec.loader.exec_module(module)
         self.cold_starts += 1
@@ -157,9 +158,7 @@ class Gateway:
 
     # -- authorizer ----------------------------------------------------------------------------
 
-    def _authorize(
-        self, token: str, method_arn: str
-    ) -> tuple[dict[str, Any] | None, str | None]:
+    def _authorize(self, token: str, method_arn: str) -> tuple[dict[str, Any] | None, str | None]:
         """The authorizer's policy, or the gateway response kind that refuses the request."""
         now = time.monotonic()
         with self._auth_lock:
@@ -217,11 +216,20 @@ class Gateway:
         )
         policy, refusal = self._authorize(token, method_arn)
         if refusal is not None or policy is None:
-            status = 500 if refusal == "AUTHORIZER_FAILURE" else 401
-            return self._gateway_response(refusal or "UNAUTHORIZED", request_id, "Unauthorized", status)
+            status = 500 if refusal == "AUTHORIZER_FAILURE" else 401  # unless the template says
+            return self._gateway_response(
+                refusal or "UNAUTHORIZED", request_id, "Unauthorized", status
+            )
 
         event = self._proxy_event(
-            route, raw_path, path_parameters, headers, body, query or {}, policy, request_id,
+            route,
+            raw_path,
+            path_parameters,
+            headers,
+            body,
+            query or {},
+            policy,
+            request_id,
             source_ip,
         )
         try:
@@ -232,9 +240,7 @@ class Gateway:
             "DEFAULT_5XX", request_id, "Internal server error", 502
         )
 
-    def _match(
-        self, method: str, path: str
-    ) -> tuple[_CompiledRoute, dict[str, str]] | None:
+    def _match(self, method: str, path: str) -> tuple[_CompiledRoute, dict[str, str]] | None:
         for compiled in self.routes:
             found = compiled.pattern.match(path)
             if found and compiled.route.method in (method, "ANY"):

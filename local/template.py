@@ -41,13 +41,30 @@ def _intrinsic(name: str) -> Callable[[yaml.SafeLoader, yaml.Node], Any]:
             value = loader.construct_sequence(node, deep=True)
         else:
             value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-        return {name if name == "Ref" else name: value}
+        return {name: value}
 
     return construct
 
 
-for _tag in ("Ref", "GetAtt", "Sub", "Join", "If", "Equals", "Not", "Select", "Split", "FindInMap",
-             "ImportValue", "GetAZs", "Base64", "Cidr", "And", "Or", "Condition"):
+for _tag in (
+    "Ref",
+    "GetAtt",
+    "Sub",
+    "Join",
+    "If",
+    "Equals",
+    "Not",
+    "Select",
+    "Split",
+    "FindInMap",
+    "ImportValue",
+    "GetAZs",
+    "Base64",
+    "Cidr",
+    "And",
+    "Or",
+    "Condition",
+):
     _name = "Ref" if _tag == "Ref" else ("Condition" if _tag == "Condition" else f"Fn::{_tag}")
     _CfnLoader.add_constructor(f"!{_tag}", _intrinsic(_name))
 
@@ -170,7 +187,9 @@ def parameter_default(name: str, template: Mapping[str, Any] | None = None) -> A
     return template["Parameters"][name].get("Default")
 
 
-def resolve(value: Any, physical: Mapping[str, str], template: Mapping[str, Any] | None = None) -> Any:
+def resolve(
+    value: Any, physical: Mapping[str, str], template: Mapping[str, Any] | None = None
+) -> Any:
     """Resolve the intrinsics used in environment variables against local physical names."""
     if isinstance(value, dict) and "Ref" in value:
         name = value["Ref"]

@@ -6,6 +6,7 @@ the tests cannot drift from what is deployed.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import boto3
@@ -13,11 +14,16 @@ import pytest
 from moto import mock_aws
 
 from local.gateway import Gateway
+from local.moto_fidelity import serialize_dynamodb
 from local.resources import create_tables, function_environment, physical_names
 from tests.helpers import GatewayClient
 from u22a8.api import idempotency
 from u22a8.config import get_settings
 from u22a8.data import clients
+
+# moto applies a conditional write without a lock; DynamoDB serializes writes to an item. Tests of
+# concurrent requests need the emulator to be faithful (see local/moto_fidelity.py).
+serialize_dynamodb()
 
 
 def _reset_caches() -> None:
@@ -29,8 +35,13 @@ def _reset_caches() -> None:
 @pytest.fixture(autouse=True)
 def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Never reach a real AWS account from a test, whatever the developer's shell has set."""
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB",
-                 "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -76,3 +87,10 @@ def other_key(aws: dict[str, str]) -> str:
 @pytest.fixture
 def api(gateway: Gateway, acme_key: str) -> GatewayClient:
     return GatewayClient(gateway, acme_key)
+
+
+# Powertools reads its service name and metric namespace when ``u22a8.observability`` is first
+# imported, which can happen while pytest collects a test module, before any fixture has set the
+# environment; without a namespace every handler that adds a metric fails (a 502 at the gateway).
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "U22a8")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "u22a8-tests")

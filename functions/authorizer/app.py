@@ -21,7 +21,7 @@ def _stage_wildcard(method_arn: str) -> str:
     return f"{prefix}/{stage}/*/*"
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     principal = authenticate(event.get("authorizationToken"))
     if principal is None:

@@ -10,12 +10,20 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api import idempotency
-from u22a8.api.http import caller_namespace, header, json_body, json_response, make_resolver
-from u22a8.api.http import parse_body
+from u22a8.api.http import (
+    caller_namespace,
+    header,
+    json_body,
+    json_response,
+    make_resolver,
+    parse_body,
+    public_path,
+)
 from u22a8.api.mapping import READ_ONLY_MODEL_FIELDS, model_resource, new_model
 from u22a8.api.schemas import ModelCreate
 from u22a8.config import get_settings
 from u22a8.domain import models_service
+from u22a8.domain.clock import utc_now
 from u22a8.observability import logger, metrics
 
 app = make_resolver()
@@ -34,8 +42,8 @@ def create_model() -> Response[str]:
 
     def create() -> idempotency.StoredResponse:
         request = parse_body(payload, ModelCreate, _READ_ONLY_ON_CREATE)
-        model = models_service.create_model(namespace, new_model(request, models_service.utc_now()))
-        location = f"{get_settings().api_base_path}/models/{model.handle}"
+        model = models_service.create_model(namespace, new_model(request, utc_now()))
+        location = public_path(app, f"{get_settings().api_base_path}/models/{model.handle}")
         metrics.add_metric(name="ModelsCreated", unit=MetricUnit.Count, value=1)
         return {
             "status": 201,
@@ -43,7 +51,9 @@ def create_model() -> Response[str]:
             "headers": {"ETag": model.etag, "Location": location},
         }
 
-    stored = idempotency.run_once(key, f"{namespace}:create-model", payload, create, app.lambda_context)
+    stored = idempotency.run_once(
+        key, f"{namespace}:create-model", payload, create, app.lambda_context
+    )
     return json_response(stored["status"], stored["body"], stored["headers"])
 
 

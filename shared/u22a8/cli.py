@@ -45,8 +45,10 @@ def _describe(record: ApiKeyRecord) -> dict[str, str | None]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if not args.keys_table:
-        print("error: set --keys-table or KEYS_TABLE (the stack's KeysTableName output)",
-              file=sys.stderr)
+        print(
+            "error: set --keys-table or KEYS_TABLE (the stack's KeysTableName output)",
+            file=sys.stderr,
+        )
         return 2
     os.environ["KEYS_TABLE"] = args.keys_table
     from u22a8.domain import keys_service

@@ -1,50 +1,63 @@
-"""Configuration: environment variables parsed once into a typed, immutable model."""
+"""Configuration: environment variables parsed once into a typed, immutable object.
+
+A plain dataclass rather than a Pydantic model: every function reads its settings at cold start,
+and handlers that validate no request body should not pay for importing Pydantic.
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, fields
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict, Field
 
-
-class Settings(BaseModel):
+@dataclass(frozen=True)
+class Settings:
     """Everything a function reads from its environment, validated at first use."""
 
-    model_config = ConfigDict(frozen=True)
-
-    models_table: str = Field(default="u22a8-models")
-    keys_table: str = Field(default="u22a8-api-keys")
-    idempotency_table: str = Field(default="u22a8-idempotency")
-    artifacts_bucket: str = Field(default="u22a8-artifacts")
-    training_state_machine_arn: str = Field(default="")
-    api_base_path: str = Field(default="/v1")
+    models_table: str = "u22a8-models"
+    keys_table: str = "u22a8-api-keys"
+    idempotency_table: str = "u22a8-idempotency"
+    artifacts_bucket: str = "u22a8-artifacts"
+    training_state_machine_arn: str = ""
+    api_base_path: str = "/v1"
     # Short timeouts on the request path: a slow dependency should fail fast and be retried by
     # the standard retry mode rather than hold an API Gateway connection for 29 s.
-    aws_connect_timeout_s: float = Field(default=1.0, gt=0)
-    aws_read_timeout_s: float = Field(default=3.0, gt=0)
-    aws_max_attempts: int = Field(default=3, ge=1, le=10)
-    idempotency_ttl_s: int = Field(default=24 * 3600, ge=60)
-    retrain_threshold: int = Field(default=50, ge=1)
+    aws_connect_timeout_s: float = 1.0
+    aws_read_timeout_s: float = 3.0
+    aws_max_attempts: int = 3
+    idempotency_ttl_s: int = 24 * 3600
+    retrain_threshold: int = 50
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.aws_connect_timeout_s <= 0:
+            problems.append("AWS_CONNECT_TIMEOUT_S must be > 0")
+        if self.aws_read_timeout_s <= 0:
+            problems.append("AWS_READ_TIMEOUT_S must be > 0")
+        if not 1 <= self.aws_max_attempts <= 10:
+            problems.append("AWS_MAX_ATTEMPTS must be from 1 to 10")
+        if self.idempotency_ttl_s < 60:
+            problems.append("IDEMPOTENCY_TTL_S must be >= 60")
+        if self.retrain_threshold < 1:
+            problems.append("RETRAIN_THRESHOLD must be >= 1")
+        if problems:
+            raise ValueError("invalid configuration: " + "; ".join(problems))
 
 
-_ENV_NAMES: dict[str, str] = {
-    "models_table": "MODELS_TABLE",
-    "keys_table": "KEYS_TABLE",
-    "idempotency_table": "IDEMPOTENCY_TABLE",
-    "artifacts_bucket": "ARTIFACTS_BUCKET",
-    "training_state_machine_arn": "TRAINING_STATE_MACHINE_ARN",
-    "api_base_path": "API_BASE_PATH",
-    "aws_connect_timeout_s": "AWS_CONNECT_TIMEOUT_S",
-    "aws_read_timeout_s": "AWS_READ_TIMEOUT_S",
-    "aws_max_attempts": "AWS_MAX_ATTEMPTS",
-    "idempotency_ttl_s": "IDEMPOTENCY_TTL_S",
-    "retrain_threshold": "RETRAIN_THRESHOLD",
-}
+_PARSERS = {"str": str, "float": float, "int": int}
 
 
 @cache
 def get_settings() -> Settings:
     """Read the environment once per process (i.e. once per Lambda container)."""
-    values = {field: os.environ[env] for field, env in _ENV_NAMES.items() if env in os.environ}
-    return Settings.model_validate(values)
+    values: dict[str, object] = {}
+    for field in fields(Settings):
+        raw = os.environ.get(field.name.upper())
+        if raw is None:
+            continue
+        try:
+            values[field.name] = _PARSERS[str(field.type)](raw)
+        except ValueError as exc:
+            raise ValueError(f"invalid configuration: {field.name.upper()}={raw!r}") from exc
+    return Settings(**values)  # type: ignore[arg-type]

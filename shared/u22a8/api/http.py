@@ -10,20 +10,20 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from pydantic import BaseModel, ValidationError
 
 from u22a8.api import problems
 from u22a8.domain import errors
 from u22a8.observability import logger
 
+if TYPE_CHECKING:  # Pydantic is imported only by handlers that validate a body (cold start).
+    from pydantic import BaseModel
+
 MAX_BODY_BYTES = 1024 * 1024
 JSON_CONTENT_TYPE = "application/json"
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def make_resolver() -> APIGatewayRestResolver:
@@ -68,6 +68,15 @@ def caller_namespace(app: APIGatewayRestResolver) -> str:
     return namespace
 
 
+def public_path(app: APIGatewayRestResolver, path: str) -> str:
+    """``path`` as clients must request it: behind the stage (``/prod``) or custom-domain prefix
+    that API Gateway strips before the handler sees the request."""
+    event = app.current_event
+    full = event.request_context.path or ""
+    prefix = full[: -len(event.path)] if event.path and full.endswith(event.path) else ""
+    return prefix + path
+
+
 def header(app: APIGatewayRestResolver, name: str) -> str | None:
     """Case-insensitive header lookup (clients and gateways differ in header casing)."""
     return app.current_event.headers.get(name) if app.current_event.headers else None
@@ -81,7 +90,9 @@ def json_body(app: APIGatewayRestResolver) -> Any:
         try:
             data = base64.b64decode(raw, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise errors.MalformedJson("The request body is not valid base64-encoded JSON.") from exc
+            raise errors.MalformedJson(
+                "The request body is not valid base64-encoded JSON."
+            ) from exc
     else:
         data = raw.encode("utf-8", errors="surrogatepass")
     if len(data) > MAX_BODY_BYTES:
@@ -96,7 +107,7 @@ def json_body(app: APIGatewayRestResolver) -> Any:
         raise errors.MalformedJson(f"The request body is not valid JSON: {exc}.") from exc
 
 
-def parse_body(
+def parse_body[ModelT: BaseModel](
     payload: Any, model: type[ModelT], read_only: Mapping[str, str] | None = None
 ) -> ModelT:
     """Validate a JSON object against ``model``, reporting every bad field at once.
@@ -104,6 +115,8 @@ def parse_body(
     ``read_only`` maps server-owned field names to a hint on how to change them instead; they are
     rejected with that hint rather than as merely unknown.
     """
+    from pydantic import ValidationError
+
     collector = errors.ValidationCollector()
     if not isinstance(payload, dict):
         collector.add(("body",), "must be a JSON object", "object_type")

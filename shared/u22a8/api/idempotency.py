@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
@@ -30,6 +31,7 @@ from u22a8.domain.errors import (
     IdempotencyKeyReused,
     InvalidInput,
     RequestInProgress,
+    ServiceBusy,
 )
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -45,7 +47,7 @@ class StoredResponse(TypedDict):
 Operation = Callable[[], StoredResponse]
 
 
-def _mark_replayed(response: Any, _record: DataRecord) -> Any:
+def _mark_replayed(response: Any, idempotent_data: DataRecord) -> Any:
     response["headers"] = {**response.get("headers", {}), "Idempotent-Replayed": "true"}
     return response
 
@@ -72,7 +74,7 @@ def _runner() -> Callable[..., StoredResponse]:
     def run(request: dict[str, Any], operation: Operation) -> StoredResponse:
         return operation()
 
-    return run
+    return run  # type: ignore[no-any-return]
 
 
 def reset() -> None:
@@ -99,6 +101,9 @@ def run_once(
         raise IdempotencyKeyReused() from exc
     except IdempotencyAlreadyInProgressError as exc:
         raise RequestInProgress() from exc
+    except IdempotencyPersistenceLayerError as exc:
+        # The idempotency store failed (e.g. throttled) before the operation ran: retryable.
+        raise ServiceBusy(retry_after_s=1) from exc
 
 
 def validated_key(raw: str | None) -> str | None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from u22a8.api.schemas import AutoPruneIn, ModelCreate, ModelPatch
 from u22a8.domain.model import (
     UNSET,
     AutoPrune,
@@ -14,6 +13,9 @@ from u22a8.domain.model import (
     ModelChanges,
     ModelState,
 )
+
+if TYPE_CHECKING:  # annotations only: handlers that parse no body never import Pydantic
+    from u22a8.api.schemas import AutoPruneIn, ModelCreate, ModelPatch
 
 READ_ONLY_MODEL_FIELDS: dict[str, str] = {
     "state": "read-only: use POST /v1/models/{handle}/train to train and "
@@ -50,15 +52,13 @@ def new_model(request: ModelCreate, now: str) -> Model:
 def _auto_prune(value: AutoPruneIn | None) -> AutoPrune | None:
     if value is None or (value.keep_unnamed is None and value.keep_first_of_month is None):
         return None
-    return AutoPrune(
-        keep_unnamed=value.keep_unnamed, keep_first_of_month=value.keep_first_of_month
-    )
+    return AutoPrune(keep_unnamed=value.keep_unnamed, keep_first_of_month=value.keep_first_of_month)
 
 
 def changes_from_patch(patch: ModelPatch) -> ModelChanges:
     """Only the fields the caller sent become changes (merge-patch)."""
     given = patch.model_fields_set
-    auto_prune: AutoPruneChanges | None | object = UNSET
+    auto_prune: AutoPruneChanges | object | None = UNSET
     if "auto_prune" in given:
         prune = patch.auto_prune
         if prune is None:

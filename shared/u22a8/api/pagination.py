@@ -1,4 +1,4 @@
-"""Query-string parameters of list endpoints: ``limit`` (1-100, default 20), ``cursor``, ``state``."""
+"""Query parameters of list endpoints: ``limit`` (1-100, default 20), ``cursor``, ``state``."""
 
 from __future__ import annotations
 

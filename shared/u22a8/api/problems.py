@@ -28,6 +28,8 @@ _SPECS: dict[type[errors.DomainError], ProblemSpec] = {
     errors.PayloadTooLarge: ProblemSpec(413, "Payload too large"),
     errors.IdempotencyKeyReused: ProblemSpec(422, "Idempotency key reused"),
     errors.RequestInProgress: ProblemSpec(409, "Request in progress"),
+    errors.SampleNotFound: ProblemSpec(404, "Sample not found"),
+    errors.ZeroDataRetention: ProblemSpec(409, "Zero data retention"),
     errors.ServiceBusy: ProblemSpec(503, "Service unavailable"),
 }
 _FALLBACK = ProblemSpec(400, "Bad request")
@@ -40,11 +42,15 @@ class ProblemResponse:
     headers: dict[str, str]
 
 
-def spec_for(error: errors.DomainError) -> ProblemSpec:
-    for cls in type(error).__mro__:
+def spec_for_class(error_class: type[errors.DomainError]) -> ProblemSpec:
+    for cls in error_class.__mro__:
         if cls in _SPECS:
-            return _SPECS[cls]  # type: ignore[index]
+            return _SPECS[cls]
     return _FALLBACK
+
+
+def spec_for(error: errors.DomainError) -> ProblemSpec:
+    return spec_for_class(type(error))
 
 
 def problem_body(
@@ -78,9 +84,7 @@ def from_domain_error(error: errors.DomainError, request_id: str | None) -> Prob
 
 
 def route_not_found(request_id: str | None) -> ProblemResponse:
-    body = problem_body(
-        "not-found", "Not found", 404, "No such resource or method.", request_id
-    )
+    body = problem_body("not-found", "Not found", 404, "No such resource or method.", request_id)
     return ProblemResponse(404, body, {"Content-Type": PROBLEM_CONTENT_TYPE})
 
 

@@ -6,7 +6,7 @@ Request models forbid unknown fields and use strict types, so ``"true"`` is not 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
@@ -20,12 +20,21 @@ Effort = Literal["low", "medium", "high", "max"]
 MAX_CRITERIA = 20
 
 
+def _no_defaults(schema: dict[str, Any]) -> None:
+    """In a merge patch a missing field means "unchanged", so the schema must not show defaults."""
+    for prop in schema.get("properties", {}).values():
+        prop.pop("default", None)
+
+
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class AutoPruneIn(_Request):
-    """Pruning override; keys are optional and a key left out takes its default."""
+    """Pruning override; keys are optional and a key left out takes its default
+    (``keep_unnamed`` 100, ``keep_first_of_month`` true)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_no_defaults)
 
     keep_unnamed: Annotated[StrictInt, Field(ge=0, le=10_000)] | None = None
     keep_first_of_month: StrictBool | None = None
@@ -42,7 +51,9 @@ class ModelCreate(_Request):
 
 
 class ModelPatch(_Request):
-    """Merge patch: a field left out is unchanged; ``null`` clears ``description``/``auto_prune``."""
+    """Merge patch: a field left out is unchanged; ``null`` clears description or auto_prune."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_no_defaults)
 
     description: Description | None = None
     zero_data_retention: StrictBool = False
@@ -98,11 +109,15 @@ class ProblemFieldError(BaseModel):
 
 
 class Problem(BaseModel):
-    """RFC 9457 problem details, as every error of this API is shaped."""
+    """RFC 9457 problem details, as every error of this API is shaped.
+
+    ``status`` is always present in answers from the handlers; API Gateway's own catch-all
+    responses (``DEFAULT_4XX``/``DEFAULT_5XX``) cannot know the numeric status and omit it.
+    """
 
     type: str
     title: str
-    status: int
+    status: int | None = None
     detail: str
     errors: list[ProblemFieldError] | None = None
     request_id: str | None = None

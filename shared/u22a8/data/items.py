@@ -28,9 +28,20 @@ THROTTLING_CODES = frozenset(
 
 
 def to_attr(value: Any) -> AttributeValueTypeDef:
+    return _serializer.serialize(_decimals(value))
+
+
+def _decimals(value: Any) -> Any:
+    """Floats become exact Decimals at any depth (boto3 refuses floats, even nested ones)."""
     if isinstance(value, float):
-        value = Decimal(str(value))
-    return _serializer.serialize(value)  # type: ignore[return-value]
+        return Decimal(str(value))
+    if isinstance(value, list):
+        return [_decimals(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _decimals(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return {_decimals(v) for v in value}
+    return value
 
 
 def to_item(values: Mapping[str, Any]) -> dict[str, AttributeValueTypeDef]:

@@ -7,9 +7,6 @@ listing by namespace through ``gsi1`` (``gsi1pk = NS#<namespace>#LIVE|ARCHIVED``
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from u22a8.config import get_settings
-from u22a8.data import clients
+from u22a8.data import clients, cursors
 from u22a8.data.items import from_item, raise_if_throttled, to_attr, to_item
-from u22a8.domain.errors import FieldError, InvalidInput
 from u22a8.domain.model import (
     AutoPrune,
     AutoPruneChanges,
@@ -149,31 +145,16 @@ def item_from_model(model: Model) -> dict[str, AttributeValueTypeDef]:
 # --- cursors -----------------------------------------------------------------------------------
 
 
+LISTING_KEYS = frozenset({"pk", "sk", "gsi1pk", "gsi1sk"})
+
+
 def encode_cursor(last_key: Mapping[str, Any]) -> str:
-    plain = {k: v["S"] for k, v in last_key.items()}
-    return base64.urlsafe_b64encode(json.dumps(plain, sort_keys=True).encode()).decode().rstrip("=")
+    return cursors.encode(last_key)
 
 
 def decode_cursor(cursor: str, expected_partition: str) -> dict[str, AttributeValueTypeDef]:
     """Opaque cursors are checked, so one cannot page into another tenant's listing."""
-    invalid = InvalidInput(
-        "The cursor is not valid for this listing; start again without it.",
-        [FieldError(loc=("query", "cursor"), msg="invalid cursor", type="cursor")],
-    )
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        plain = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise invalid from exc
-    keys = {"pk", "sk", "gsi1pk", "gsi1sk"}
-    if (
-        not isinstance(plain, dict)
-        or set(plain) != keys
-        or not all(isinstance(v, str) for v in plain.values())
-        or plain["gsi1pk"] != expected_partition
-    ):
-        raise invalid
-    return {k: {"S": v} for k, v in plain.items()}
+    return cursors.decode(cursor, LISTING_KEYS, {"gsi1pk": expected_partition})
 
 
 # --- operations --------------------------------------------------------------------------------
@@ -284,7 +265,7 @@ def _conditional_update(
     except ClientError as error:
         raise_if_throttled(error)
         if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            old = error.response.get("Item")
+            old: Mapping[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
             raise WriteRefused(ConditionFailure(model_from_item(old) if old else None)) from error
         raise
     return model_from_item(response["Attributes"])

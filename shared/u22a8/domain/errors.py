@@ -98,6 +98,26 @@ class RequestInProgress(DomainError):
         )
 
 
+class SampleNotFound(DomainError):
+    code = "sample-not-found"
+
+    def __init__(self, handle: str, sample_id: str) -> None:
+        super().__init__(f"Model '{handle}' has no sample '{sample_id}'.")
+        self.sample_id = sample_id
+
+
+class ZeroDataRetention(DomainError):
+    """The model retains no submitted content, so there is nowhere to put samples."""
+
+    code = "zero-data-retention"
+
+    def __init__(self, handle: str) -> None:
+        super().__init__(
+            f"Model '{handle}' has zero-data-retention on: submitted content is not retained, "
+            "so samples cannot be stored. Turn it off with PATCH to add samples again."
+        )
+
+
 class ServiceBusy(DomainError):
     """A dependency is throttling us; nothing was written, and the caller should retry later."""
 

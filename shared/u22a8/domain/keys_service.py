@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from u22a8.auth.keys import bearer_token, generate_key, hash_key, key_id_for
 from u22a8.data import keys_repo
 from u22a8.data.keys_repo import ApiKeyRecord
+from u22a8.domain.clock import utc_now
 from u22a8.domain.errors import FieldError, InvalidInput
 from u22a8.domain.handles import is_valid_namespace
-from u22a8.domain.models_service import utc_now
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def issue_key(namespace: str, description: str | None = None) -> IssuedKey:
 
 
 def revoke_key(key_id: str) -> ApiKeyRecord | None:
-    """Revoke by public id; ``None`` when no such key exists. Revoking twice keeps the first time."""
+    """Revoke by public id (``None`` if unknown); revoking twice keeps the first time."""
     record = keys_repo.find_by_id(key_id)
     if record is None:
         return None

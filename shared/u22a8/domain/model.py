@@ -116,19 +116,19 @@ UNSET = Unset()
 
 @dataclass(frozen=True)
 class AutoPruneChanges:
-    """Merge patch of the pruning override: per key, a value, ``None`` (back to default) or unset."""
+    """Merge patch of the pruning override: per key a value, ``None`` (default again) or unset."""
 
-    keep_unnamed: int | None | Unset = UNSET
-    keep_first_of_month: bool | None | Unset = UNSET
+    keep_unnamed: int | Unset | None = UNSET
+    keep_first_of_month: bool | Unset | None = UNSET
 
 
 @dataclass(frozen=True)
 class ModelChanges:
     """What one PATCH changes; ``auto_prune=None`` drops the whole override."""
 
-    description: str | None | Unset = UNSET
+    description: str | Unset | None = UNSET
     zero_data_retention: bool | Unset = UNSET
-    auto_prune: AutoPruneChanges | None | Unset = UNSET
+    auto_prune: AutoPruneChanges | Unset | None = UNSET
 
     @property
     def is_empty(self) -> bool:

@@ -6,10 +6,9 @@ conditional write whose refusal (with the item as it was) tells 404, 409 and 412
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from u22a8.data import models_repo
 from u22a8.data.models_repo import ModelPage, WriteRefused
+from u22a8.domain.clock import utc_now
 from u22a8.domain.errors import (
     FieldError,
     HandleTaken,
@@ -20,11 +19,6 @@ from u22a8.domain.errors import (
 )
 from u22a8.domain.handles import namespace_of, require_visible
 from u22a8.domain.model import Model, ModelChanges, ModelState
-
-
-def utc_now() -> str:
-    """RFC 3339 UTC with millisecond precision, so that listings sort by creation order."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def create_model(caller_namespace: str, draft: Model) -> Model:

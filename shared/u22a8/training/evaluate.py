@@ -84,7 +84,10 @@ def collect_labels(
             value = sample.scores.get(name)
             if value is None:
                 continue
-            score = float(value)
+            try:
+                score = float(value)
+            except (TypeError, ValueError):
+                score = math.nan
             if not (math.isfinite(score) and 0.0 <= score <= 1.0):
                 raise InvalidSamples(
                     f"sample {i} has score {value!r} for criterion {name!r}; scores must be 0..1"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ from .types import LabelledSample
 
 FORMAT_NAME = "u22a8-training-model"
 FORMAT_VERSION = 1
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def _as_float32(values: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -94,16 +96,25 @@ class FittedModel:
         }
 
     def to_bytes(self) -> bytes:
-        """Compressed npz: float32 IDF, prototype means and deltas, and a JSON header."""
-        buffer = io.BytesIO()
+        """Compressed npz (float32 IDF, prototype means and deltas, JSON header as bytes).
+
+        Written entry by entry with a fixed timestamp, unlike ``np.savez_compressed``, so the
+        same model always serialises to the same bytes (stable digests, no spurious diffs).
+        """
         header = json.dumps(self.header(), sort_keys=True).encode("utf-8")
-        np.savez_compressed(
-            buffer,
-            header=np.frombuffer(header, dtype=np.uint8),
-            idf=self.idf.astype(np.float32),
-            means=np.stack([p.mean for p in self.prototypes]).astype(np.float32),
-            deltas=np.stack([p.delta for p in self.prototypes]).astype(np.float32),
-        )
+        arrays: dict[str, NDArray[Any]] = {
+            "header": np.frombuffer(header, dtype=np.uint8),
+            "idf": self.idf.astype(np.float32),
+            "means": np.stack([p.mean for p in self.prototypes]).astype(np.float32),
+            "deltas": np.stack([p.delta for p in self.prototypes]).astype(np.float32),
+        }
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, array in arrays.items():
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with archive.open(info, "w", force_zip64=True) as entry:
+                    np.lib.format.write_array(entry, array, allow_pickle=False)
         return buffer.getvalue()
 
     @classmethod
@@ -115,19 +126,30 @@ class FittedModel:
                 idf = archive["idf"].astype(np.float64)
                 means = archive["means"].astype(np.float64)
                 deltas = archive["deltas"].astype(np.float64)
-        except (OSError, ValueError, KeyError) as exc:
-            raise TrainingError(f"not a model file: {exc}", code="invalid-model") from exc
-        if header.get("format") != FORMAT_NAME or header.get("version") != FORMAT_VERSION:
-            raise TrainingError(
-                f"unsupported model format {header.get('format')!r} "
-                f"version {header.get('version')!r}",
-                code="invalid-model",
+            if header.get("format") != FORMAT_NAME or header.get("version") != FORMAT_VERSION:
+                raise TrainingError(
+                    f"unsupported model format {header.get('format')!r} "
+                    f"version {header.get('version')!r}",
+                    code="invalid-model",
+                )
+            params = TrainingParams.from_dict(header["params"])
+            criteria = tuple(str(c) for c in header["criteria"])
+            calibrations = tuple(
+                Calibration(slope=float(c["slope"]), intercept=float(c["intercept"]))
+                for c in header["calibrations"]
             )
-        params = TrainingParams.from_dict(header["params"])
-        criteria = tuple(str(c) for c in header["criteria"])
-        if means.shape != (len(criteria), params.features.n_features) or deltas.shape != (
-            means.shape
-        ):
+            n_samples = int(header["n_samples"])
+        except (
+            OSError,
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            zipfile.BadZipFile,
+        ) as exc:
+            raise TrainingError(f"not a model file: {exc}", code="invalid-model") from exc
+        expected = (len(criteria), params.features.n_features)
+        if means.shape != expected or deltas.shape != expected or idf.shape != expected[1:]:
             raise TrainingError("model arrays do not match its header", code="invalid-model")
         return cls(
             params=params,
@@ -137,11 +159,8 @@ class FittedModel:
                 Prototypes(mean=m, delta=d, centered=params.centered)
                 for m, d in zip(means, deltas, strict=True)
             ),
-            calibrations=tuple(
-                Calibration(slope=float(c["slope"]), intercept=float(c["intercept"]))
-                for c in header["calibrations"]
-            ),
-            n_samples=int(header["n_samples"]),
+            calibrations=calibrations,
+            n_samples=n_samples,
         )
 
 

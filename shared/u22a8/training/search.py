@@ -101,9 +101,7 @@ class _Grid:
 _GRIDS: dict[Effort, _Grid] = {
     "low": _Grid((WORDS_AND_CHARS,), (0.0, 1.0), (True, False), ("uniform",)),
     "medium": _Grid((WORDS_AND_CHARS, WORDS_ONLY), (0.0, 1.0), (True, False), ("uniform",)),
-    "high": _Grid(
-        (WORDS_AND_CHARS, WORDS_ONLY), (0.0, 1.0), (True, False), ("uniform", "graded")
-    ),
+    "high": _Grid((WORDS_AND_CHARS, WORDS_ONLY), (0.0, 1.0), (True, False), ("uniform", "graded")),
     "max": _Grid(
         (WORDS_AND_CHARS, WORDS_ONLY, SHORT_CHARS),
         (0.0, 1.0, 0.5, 2.0),

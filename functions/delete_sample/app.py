@@ -1,0 +1,29 @@
+"""DELETE /v1/models/{handle}/samples/{sample_id}: delete one sample; 204 with no body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from u22a8.api.http import caller_namespace, make_resolver
+from u22a8.domain import samples_service
+from u22a8.observability import logger, metrics
+
+app = make_resolver()
+
+
+@app.delete("/v1/models/<handle>/samples/<sample_id>")
+def delete_sample(handle: str, sample_id: str) -> Response[str]:
+    samples_service.delete_sample(caller_namespace(app), handle, sample_id)
+    metrics.add_metric(name="SamplesDeleted", unit=MetricUnit.Count, value=1)
+    return Response(status_code=204, body="")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

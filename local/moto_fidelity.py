@@ -1,0 +1,77 @@
+"""Emulator fidelity: make moto's DynamoDB apply each request atomically, as DynamoDB does.
+
+Real DynamoDB serializes writes to an item: a conditional ``UpdateItem`` evaluates its condition
+and applies its update as one step, so of twenty writers that all expect ``revision = 7`` exactly
+one succeeds. moto 5.2.5 does not: ``DynamoDBBackend.update_item`` reads the item, checks the
+condition, then mutates the item in place, with no lock. Its server is threaded and our local
+gateway runs handler "containers" concurrently, so a thread switch between check and write lets
+two conditional writes both succeed and lets unconditional ``revision = revision + :one`` updates
+be lost. Measured with 20 threads against ``ThreadedMotoServer`` and
+``sys.setswitchinterval(1e-6)``: in 30 rounds, 2 had two winners and 12 lost increments; with
+:func:`serialize_dynamodb` applied, none. The race is rarer at the default switch interval but
+real, and a test that passes only because the emulator is lucky proves nothing.
+
+The fix is one process-wide re-entrant lock around:
+
+- every DynamoDB API call moto serves (``DynamoHandler.call_action``, used both by moto's server
+  and by ``mock_aws``), because the response layer also reads the item around the backend call
+  (``ReturnValues``, the returned attributes) and a read must not see half an update either;
+- the backend's write methods, for moto code that calls the backend directly.
+
+Serializing everything is stricter than DynamoDB (which serializes per item), which only costs
+throughput that nobody measures against an emulator.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+_LOCK = threading.RLock()
+_MARKER = "__u22a8_serialized__"
+_BACKEND_WRITES = (
+    "put_item",
+    "update_item",
+    "delete_item",
+    "transact_write_items",
+    "batch_write_item",
+)
+
+
+def _serialized(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _LOCK:
+            return method(*args, **kwargs)
+
+    setattr(wrapper, _MARKER, True)
+    return wrapper
+
+
+def _wrap(owner: type, name: str) -> None:
+    method = getattr(owner, name)
+    if not getattr(method, _MARKER, False):
+        setattr(owner, name, _serialized(method))
+
+
+def serialize_dynamodb() -> None:
+    """Apply the fix to moto's DynamoDB in this process; calling it again is a no-op.
+
+    Call it before requests arrive: ``local.stack`` does at start-up, and test fixtures that run
+    concurrent requests against ``mock_aws`` should too.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
+
+    _wrap(DynamoHandler, "call_action")
+    for name in _BACKEND_WRITES:
+        _wrap(DynamoDBBackend, name)
+
+
+def is_serialized() -> bool:
+    """Whether :func:`serialize_dynamodb` has been applied in this process."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    return bool(getattr(DynamoHandler.call_action, _MARKER, False))

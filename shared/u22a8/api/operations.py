@@ -1,0 +1,532 @@
+"""The API's operations as data: the one list the OpenAPI document is generated from.
+
+Only the generator (``u22a8.api.openapi``) and the tests import this module, never a Lambda handler,
+so it may import schemas freely. Adding a route means appending one :class:`Operation` to
+``OPERATIONS``; the tests fail until every route of ``template.yaml`` is documented here and every
+operation here is deployed.
+
+Error responses are listed as domain error classes, not status codes: the status of each comes from
+``u22a8.api.problems`` (the mapping the handlers use), so the document cannot claim a status the
+code does not answer with.
+
+Adding an operation, e.g. ``GET /v1/models/{handle}/runs/{run_id}``::
+
+    RUN_ID = Parameter("RunId", "run_id", "path", "The run's id.", {"type": "string"}, True)
+    ...
+    Operation(
+        method="GET",
+        path="/v1/models/{handle}/runs/{run_id}",
+        operation_id="getRun",
+        summary="Get a run",
+        description="One training run of the model.",
+        tags=("training",),  # a new tag also needs its line in TAGS
+        parameters=(HANDLE, RUN_ID),
+        responses={200: Reply("The run.", RunOut)},
+        errors=(errors.InvalidInput, errors.ModelNotFound, errors.RunNotFound),
+    ),
+
+A new domain error needs a line in ``PROBLEM_TYPES`` (and its status in ``u22a8.api.problems``).
+Then run ``make openapi`` and commit ``docs/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from u22a8.api.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
+from u22a8.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from u22a8.api.sample_schemas import SamplePage, SamplesCreated, SamplesIn
+from u22a8.api.schemas import ModelCreate, ModelOut, ModelPage, ModelPatch
+from u22a8.domain import errors
+from u22a8.domain.handles import HANDLE_PATTERN
+from u22a8.domain.model import ModelState
+from u22a8.domain.sample import SAMPLE_ID_PATTERN
+
+HttpMethod = Literal["GET", "PUT", "POST", "DELETE", "PATCH"]
+JsonObject = Mapping[str, Any]
+
+JSON = "application/json"
+MERGE_PATCH_JSON = "application/merge-patch+json"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A path, query or header parameter; ``component`` names it under components.parameters."""
+
+    component: str
+    name: str
+    location: Literal["path", "query", "header"]
+    description: str
+    schema: JsonObject
+    required: bool = False
+    example: str | int | None = None
+
+
+@dataclass(frozen=True)
+class Header:
+    """A response header; ``component`` names it under components.headers."""
+
+    component: str
+    name: str
+    description: str
+    schema: JsonObject
+
+
+@dataclass(frozen=True)
+class Body:
+    """A JSON request body validated by ``model`` (strict, unknown fields rejected)."""
+
+    model: type[BaseModel]
+    description: str
+    content_types: tuple[str, ...] = (JSON,)
+    example: JsonObject | None = None
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A success response: its body model (``None`` for no body) and the headers it carries."""
+
+    description: str
+    model: type[BaseModel] | None = None
+    headers: tuple[Header, ...] = ()
+    example: JsonObject | None = None
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One route: API Gateway style ``path`` (``/v1/models/{handle}``) and what it documents.
+
+    ``errors`` are the domain errors the handler can raise; the gateway's own answers (401, 429,
+    500) and :class:`~u22a8.domain.errors.ServiceBusy` (503) are added to every operation.
+    """
+
+    method: HttpMethod
+    path: str
+    operation_id: str
+    summary: str
+    description: str
+    tags: tuple[str, ...]
+    responses: Mapping[int, Reply]
+    errors: tuple[type[errors.DomainError], ...] = ()
+    body: Body | None = None
+    parameters: tuple[Parameter, ...] = ()
+    authenticated: bool = True
+
+
+# --- tags ---------------------------------------------------------------------------------------
+
+TAGS: dict[str, str] = {
+    "models": "Scoring models: create, list, read, update and archive.",
+    "samples": "Labelled samples a model is trained on: add, list and delete.",
+}
+
+# --- problem types ------------------------------------------------------------------------------
+
+# What each problem `type` (its code after https://u22a8.ai/problems/) means, in a caller's terms.
+PROBLEM_TYPES: dict[type[errors.DomainError], str] = {
+    errors.MalformedJson: "the body is not valid JSON",
+    errors.PayloadTooLarge: "the body is over 1 MiB",
+    errors.InvalidInput: "fields, parameters or headers break the contract; `errors` names each",
+    errors.ModelNotFound: "no such model in your namespace (other tenants' models look the same)",
+    errors.HandleTaken: "a model with this handle exists; archived models keep their handle",
+    errors.ModelArchived: "the model is archived: it can be read but no longer changed",
+    errors.PreconditionFailed: "the model changed since the ETag sent in If-Match; GET and retry",
+    errors.IdempotencyKeyReused: "this Idempotency-Key was used with a different body",
+    errors.RequestInProgress: "a request with this Idempotency-Key is still running; retry",
+    errors.SampleNotFound: "the model has no sample with this id",
+    errors.ZeroDataRetention: "the model has zero-data-retention on, so samples cannot be stored",
+    errors.ServiceBusy: "a dependency is throttling; nothing was changed, retry after Retry-After",
+}
+
+# Every operation can answer these (ServiceBusy: any DynamoDB call may be throttled).
+COMMON_ERRORS: tuple[type[errors.DomainError], ...] = (errors.ServiceBusy,)
+
+# --- parameters ---------------------------------------------------------------------------------
+
+HANDLE = Parameter(
+    component="Handle",
+    name="handle",
+    location="path",
+    description="The model's handle, `<namespace>.<name>`; a malformed handle is 422.",
+    schema={"type": "string", "pattern": HANDLE_PATTERN},
+    required=True,
+    example="acme.support-tone",
+)
+LIMIT = Parameter(
+    component="Limit",
+    name="limit",
+    location="query",
+    description=f"Page size, 1 to {MAX_LIMIT}.",
+    schema={"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+)
+CURSOR = Parameter(
+    component="Cursor",
+    name="cursor",
+    location="query",
+    description="The `next_cursor` of the previous page; opaque, valid only for the same listing.",
+    schema={"type": "string"},
+)
+STATE = Parameter(
+    component="ModelStateFilter",
+    name="state",
+    location="query",
+    description=(
+        "Only models in this state. Without it the listing holds every model that is not "
+        "archived; archived models are listed only with `state=archived`."
+    ),
+    schema={"type": "string", "enum": [state.value for state in ModelState]},
+)
+SAMPLE_ID = Parameter(
+    component="SampleId",
+    name="sample_id",
+    location="path",
+    description="A sample's id, as returned when it was added; a malformed id is 422.",
+    schema={"type": "string", "pattern": SAMPLE_ID_PATTERN},
+    required=True,
+    example="smp_019a2b3c4d5e0000a1b2c3d4e5f6",
+)
+IF_MATCH = Parameter(
+    component="IfMatch",
+    name="If-Match",
+    location="header",
+    description=(
+        "The ETag of the model as last read; the request is refused with 412 if the model has "
+        "changed since. `*` or no header: no check."
+    ),
+    schema={"type": "string"},
+    example='"3"',
+)
+IDEMPOTENCY_KEY = Parameter(
+    component="IdempotencyKey",
+    name=IDEMPOTENCY_HEADER,
+    location="header",
+    description=(
+        "Makes retries safe: a retry with the same key and body replays the first response "
+        "(with `Idempotent-Replayed: true`); the same key with a different body is 422. "
+        "Keys are scoped to your namespace and kept for 24 hours."
+    ),
+    schema={"type": "string", "pattern": f"^[\\x21-\\x7e]{{1,{MAX_KEY_LENGTH}}}$"},
+    example="6f1c2a0e-6a43-4f55-9d0b-3f3b1b2a9c11",
+)
+
+# --- response headers ---------------------------------------------------------------------------
+
+ETAG = Header(
+    component="ETag",
+    name="ETag",
+    description="Strong entity tag of the model; send it in If-Match to update safely.",
+    schema={"type": "string", "examples": ['"3"']},
+)
+LOCATION = Header(
+    component="Location",
+    name="Location",
+    description="Path of the created resource.",
+    schema={"type": "string", "examples": ["/v1/models/acme.support-tone"]},
+)
+IDEMPOTENT_REPLAYED = Header(
+    component="IdempotentReplayed",
+    name="Idempotent-Replayed",
+    description="`true` when this response is the replay of an earlier request with the same key.",
+    schema={"type": "string", "enum": ["true"]},
+)
+RETRY_AFTER = Header(
+    component="RetryAfter",
+    name="Retry-After",
+    description="Seconds to wait before retrying.",
+    schema={"type": "integer", "minimum": 0},
+)
+WWW_AUTHENTICATE = Header(
+    component="WWWAuthenticate",
+    name="WWW-Authenticate",
+    description="Always `Bearer`.",
+    schema={"type": "string", "enum": ["Bearer"]},
+)
+
+# --- error responses ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErrorResponse:
+    """A shared problem response (components.responses); operations refer to it by status."""
+
+    component: str
+    description: str
+    headers: tuple[Header, ...] = ()
+
+
+ERROR_RESPONSES: dict[int, ErrorResponse] = {
+    400: ErrorResponse("BadRequest", "The request could not be read."),
+    401: ErrorResponse(
+        "Unauthorized",
+        "`unauthorized`: the API key is missing, unknown or revoked (answered by API Gateway).",
+        (WWW_AUTHENTICATE,),
+    ),
+    404: ErrorResponse("NotFound", "The resource does not exist."),
+    409: ErrorResponse("Conflict", "The request conflicts with the resource's current state."),
+    412: ErrorResponse("PreconditionFailed", "The If-Match precondition failed."),
+    413: ErrorResponse("PayloadTooLarge", "The request body is too large."),
+    422: ErrorResponse(
+        "UnprocessableContent", "The request is well-formed but breaks the contract."
+    ),
+    429: ErrorResponse(
+        "TooManyRequests",
+        "`too-many-requests`: over the stage's rate limit (answered by API Gateway).",
+        (RETRY_AFTER,),
+    ),
+    500: ErrorResponse(
+        "InternalError",
+        "`internal-error`: a fault on our side, not in the request; retry and quote `request_id`.",
+    ),
+    503: ErrorResponse("ServiceUnavailable", "The service is briefly overloaded.", (RETRY_AFTER,)),
+}
+
+# Statuses every operation may answer with although no domain error stands for them: they come from
+# API Gateway (template.yaml GatewayResponses; 401 only where auth is required) or the last-resort
+# handler. Their shared description says everything, so operations do not list them.
+COMMON_STATUSES: tuple[int, ...] = (401, 429, 500)
+
+
+# --- examples -----------------------------------------------------------------------------------
+
+MODEL_EXAMPLE: JsonObject = {
+    "handle": "acme.support-tone",
+    "task": "scoring",
+    "objective": "balanced_cosine",
+    "criteria": ["Clarity", "Empathy"],
+    "description": "Scores support replies for tone",
+    "state": "ready",
+    "active_version_id": "mv_01JV8Z6Q2R5K3XG7W9D4TBN1CE",
+    "active_version": 3,
+    "tags": ["prod"],
+    "zero_data_retention": False,
+    "auto_prune": {"keep_unnamed": 50, "keep_first_of_month": True},
+    "last_operation": {
+        "kind": "train",
+        "status": "succeeded",
+        "run_id": "run_abc",
+        "started_at": "2026-05-19T12:00:00Z",
+        "finished_at": "2026-05-19T12:03:10Z",
+        "progress": 1.0,
+    },
+    "created_at": "2026-05-01T09:00:00.000Z",
+    "updated_at": "2026-05-19T12:03:10.000Z",
+}
+
+SAMPLE_EXAMPLE: JsonObject = {
+    "sample_id": "smp_019a2b3c4d5e0000a1b2c3d4e5f6",
+    "text": "Thanks for waiting! I've refunded the order; it shows within 3 days.",
+    "scores": {"Clarity": 0.9, "Empathy": 0.8},
+    "created_at": "2026-05-19T12:00:00.000Z",
+}
+
+# --- operations ---------------------------------------------------------------------------------
+
+_MODEL_REPLY = Reply(
+    description="The model.", model=ModelOut, headers=(ETAG,), example=MODEL_EXAMPLE
+)
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        method="POST",
+        path="/v1/models",
+        operation_id="createModel",
+        summary="Create a model",
+        description=(
+            "Creates a model in the `draft` state, in the caller's namespace. Send an "
+            "`Idempotency-Key` to make retries safe."
+        ),
+        tags=("models",),
+        parameters=(IDEMPOTENCY_KEY,),
+        body=Body(
+            model=ModelCreate,
+            description="The new model. Unknown and read-only fields are rejected (422).",
+            example={
+                "handle": "acme.support-tone",
+                "criteria": ["Clarity", "Empathy"],
+                "description": "Scores support replies for tone",
+                "auto_prune": {"keep_unnamed": 50},
+            },
+        ),
+        responses={
+            201: Reply(
+                description="Created (or, with `Idempotent-Replayed: true`, the replay of it).",
+                model=ModelOut,
+                headers=(ETAG, LOCATION, IDEMPOTENT_REPLAYED),
+            ),
+        },
+        errors=(
+            errors.MalformedJson,
+            errors.PayloadTooLarge,
+            errors.InvalidInput,
+            errors.IdempotencyKeyReused,
+            errors.HandleTaken,
+            errors.RequestInProgress,
+        ),
+    ),
+    Operation(
+        method="GET",
+        path="/v1/models",
+        operation_id="listModels",
+        summary="List models",
+        description="The caller's models, newest first, a page at a time.",
+        tags=("models",),
+        parameters=(LIMIT, CURSOR, STATE),
+        responses={200: Reply(description="One page of models.", model=ModelPage)},
+        errors=(errors.InvalidInput,),
+    ),
+    Operation(
+        method="GET",
+        path="/v1/models/{handle}",
+        operation_id="getModel",
+        summary="Get a model",
+        description="One model, read consistently; poll it to follow training.",
+        tags=("models",),
+        parameters=(HANDLE,),
+        responses={200: _MODEL_REPLY},
+        errors=(errors.InvalidInput, errors.ModelNotFound),
+    ),
+    Operation(
+        method="PATCH",
+        path="/v1/models/{handle}",
+        operation_id="patchModel",
+        summary="Update a model",
+        description=(
+            "Merge patch (RFC 7396): a field left out is unchanged, `null` clears `description` "
+            "or the `auto_prune` override. `state` and other server-owned fields are rejected "
+            "(422): train with `POST .../train`, archive with `DELETE`. `{}` changes nothing and "
+            "returns the model. Busy models can be patched; archived ones cannot (409)."
+        ),
+        tags=("models",),
+        parameters=(HANDLE, IF_MATCH),
+        body=Body(
+            model=ModelPatch,
+            description="The fields to change.",
+            content_types=(JSON, MERGE_PATCH_JSON),
+            example={"description": "Scores support replies for tone", "auto_prune": None},
+        ),
+        responses={200: Reply(description="The updated model.", model=ModelOut, headers=(ETAG,))},
+        errors=(
+            errors.MalformedJson,
+            errors.PayloadTooLarge,
+            errors.InvalidInput,
+            errors.ModelNotFound,
+            errors.ModelArchived,
+            errors.PreconditionFailed,
+        ),
+    ),
+    Operation(
+        method="DELETE",
+        path="/v1/models/{handle}",
+        operation_id="archiveModel",
+        summary="Archive a model",
+        description=(
+            "Archives the model: it stays readable but can no longer be changed, and its handle "
+            "stays taken. Archiving an archived model changes nothing and returns it."
+        ),
+        tags=("models",),
+        parameters=(HANDLE, IF_MATCH),
+        responses={200: Reply(description="The archived model.", model=ModelOut, headers=(ETAG,))},
+        errors=(errors.InvalidInput, errors.ModelNotFound, errors.PreconditionFailed),
+    ),
+    Operation(
+        method="POST",
+        path="/v1/models/{handle}/samples",
+        operation_id="addSamples",
+        summary="Add labelled samples",
+        description=(
+            "Stores 1 to 500 labelled samples; all are stored or none. Scores may label any "
+            "non-empty subset of the model's criteria; another criterion is 422, naming the "
+            "sample and the criterion. Archived models refuse samples (409 `model-archived`), and "
+            "so do models with zero-data-retention on (409 `zero-data-retention`), also when the "
+            "change lands while the upload runs. Adding samples does not change the model's ETag. "
+            "Send an `Idempotency-Key` to make retries safe."
+        ),
+        tags=("samples",),
+        parameters=(HANDLE, IDEMPOTENCY_KEY),
+        body=Body(
+            model=SamplesIn,
+            description="The samples. Unknown fields are rejected (422).",
+            example={
+                "samples": [
+                    {
+                        "text": SAMPLE_EXAMPLE["text"],
+                        "scores": {"Clarity": 0.9, "Empathy": 0.8},
+                    },
+                    {"text": "Read the FAQ.", "scores": {"Empathy": 0.1}},
+                ]
+            },
+        ),
+        responses={
+            201: Reply(
+                description=(
+                    "Stored (or, with `Idempotent-Replayed: true`, the replay of it): the ids "
+                    "in the order the samples were sent."
+                ),
+                model=SamplesCreated,
+                headers=(IDEMPOTENT_REPLAYED,),
+                example={
+                    "sample_ids": [
+                        "smp_019a2b3c4d5e0000a1b2c3d4e5f6",
+                        "smp_019a2b3c4d5e00017f3e9d0c1b2a",
+                    ]
+                },
+            ),
+        },
+        errors=(
+            errors.MalformedJson,
+            errors.PayloadTooLarge,
+            errors.InvalidInput,
+            errors.IdempotencyKeyReused,
+            errors.ModelNotFound,
+            errors.ModelArchived,
+            errors.ZeroDataRetention,
+            errors.RequestInProgress,
+        ),
+    ),
+    Operation(
+        method="GET",
+        path="/v1/models/{handle}/samples",
+        operation_id="listSamples",
+        summary="List samples",
+        description=(
+            "The model's samples in the order they were added, a page at a time. `limit` is a "
+            "maximum: a page of long texts may hold fewer, so page until `next_cursor` is null. "
+            "Archived models can be listed. A model with zero-data-retention on lists none, as "
+            "it retains none."
+        ),
+        tags=("samples",),
+        parameters=(HANDLE, LIMIT, CURSOR),
+        responses={
+            200: Reply(
+                description="One page of samples.",
+                model=SamplePage,
+                example={"data": [SAMPLE_EXAMPLE], "next_cursor": None},
+            )
+        },
+        errors=(errors.InvalidInput, errors.ModelNotFound),
+    ),
+    Operation(
+        method="DELETE",
+        path="/v1/models/{handle}/samples/{sample_id}",
+        operation_id="deleteSample",
+        summary="Delete a sample",
+        description=(
+            "Deletes one sample; later training runs no longer use it. Archived models refuse "
+            "(409). Deleting it again is 404 `sample-not-found`."
+        ),
+        tags=("samples",),
+        parameters=(HANDLE, SAMPLE_ID),
+        responses={204: Reply(description="Deleted; no body.")},
+        errors=(
+            errors.InvalidInput,
+            errors.ModelNotFound,
+            errors.SampleNotFound,
+            errors.ModelArchived,
+        ),
+    ),
+)

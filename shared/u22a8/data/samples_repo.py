@@ -1,0 +1,297 @@
+"""DynamoDB access for labelled samples.
+
+Item design: samples live in their model's partition, ``pk = MODEL#<handle>``,
+``sk = SAMPLE#<sample_id>``, with ``sample_id``, ``text``, ``scores`` (a map) and ``created_at``.
+Sample ids sort by creation, so a query of the partition lists samples in insertion order.
+
+Every write also updates the model item in the same transaction, conditioned on the model's state,
+so a concurrent archive or zero-data-retention PATCH can never let a sample slip in. The counters
+it keeps there (``sample_count``, ``samples_since_version``) leave ``revision`` (the ETag) alone:
+the model's public representation does not change when samples are added.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from u22a8.config import get_settings
+from u22a8.data import clients, cursors
+from u22a8.data.items import error_code, from_item, raise_if_throttled
+from u22a8.data.models_repo import (
+    META_SK,
+    ConditionFailure,
+    WriteRefused,
+    model_from_item,
+    model_pk,
+)
+from u22a8.domain.errors import ServiceBusy
+from u22a8.domain.model import ModelState
+from u22a8.domain.sample import Sample, SamplePage
+from u22a8.observability import logger
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
+
+SAMPLE_SK_PREFIX = "SAMPLE#"
+SAMPLE_KEYS = frozenset({"pk", "sk"})
+# DynamoDB allows 100 actions per transaction: the samples plus the model's counter update.
+MAX_SAMPLES_PER_TRANSACTION = 99
+# DynamoDB numbers cannot be smaller in magnitude than 1e-130; such labels are stored as 0.
+_SMALLEST_NUMBER = 1e-130
+# Cancellation reasons that mean "nothing was written, try again", not a refused condition.
+_RETRYABLE_REASONS = frozenset(
+    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+)
+_CONDITION_FAILED = "ConditionalCheckFailed"
+# Counted on the model: all stored samples, and those added since the active version.
+_ADD_COUNTERS = ("sample_count", "samples_since_version")
+
+
+class SampleMissing(Exception):
+    pass
+
+
+class _Cancelled(Exception):
+    """A transaction was refused by a condition; ``codes[i]`` is the reason of action ``i``."""
+
+    def __init__(self, codes: list[str], items: list[Mapping[str, Any] | None]) -> None:
+        super().__init__(f"transaction cancelled: {codes}")
+        self.codes = codes
+        self.items = items
+
+
+def _table() -> str:
+    return get_settings().models_table
+
+
+def sample_sk(sample_id: str) -> str:
+    return f"{SAMPLE_SK_PREFIX}{sample_id}"
+
+
+# --- mapping -----------------------------------------------------------------------------------
+
+
+def _number(value: float) -> AttributeValueTypeDef:
+    value = float(value) + 0.0  # folds -0.0 into 0.0
+    return {"N": "0" if abs(value) < _SMALLEST_NUMBER else str(Decimal(str(value)))}
+
+
+def item_from_sample(handle: str, sample: Sample) -> dict[str, AttributeValueTypeDef]:
+    return {
+        "pk": {"S": model_pk(handle)},
+        "sk": {"S": sample_sk(sample.sample_id)},
+        "sample_id": {"S": sample.sample_id},
+        "text": {"S": sample.text},
+        "scores": {"M": {name: _number(score) for name, score in sample.scores.items()}},
+        "created_at": {"S": sample.created_at},
+    }
+
+
+def sample_from_item(item: Mapping[str, Any]) -> Sample:
+    values = from_item(item)
+    return Sample(
+        sample_id=values["sample_id"],
+        text=values["text"],
+        scores={name: float(score) for name, score in values["scores"].items()},
+        created_at=values["created_at"],
+    )
+
+
+# --- transactions ------------------------------------------------------------------------------
+
+
+def _model_key(handle: str) -> dict[str, AttributeValueTypeDef]:
+    return {"pk": {"S": model_pk(handle)}, "sk": {"S": META_SK}}
+
+
+def _sample_key(handle: str, sample_id: str) -> dict[str, AttributeValueTypeDef]:
+    return {"pk": {"S": model_pk(handle)}, "sk": {"S": sample_sk(sample_id)}}
+
+
+def _count(
+    handle: str, delta: int, counters: Sequence[str], live_only: bool, accepting_samples: bool
+) -> TransactWriteItemTypeDef:
+    """The model's counter update; its condition is what makes a sample write legal."""
+    condition = "attribute_exists(pk)"
+    names: dict[str, str] = {}
+    values: dict[str, AttributeValueTypeDef] = {":delta": {"N": str(delta)}}
+    if live_only:
+        condition += " AND #state <> :archived"
+        names["#state"] = "state"
+        values[":archived"] = {"S": ModelState.ARCHIVED.value}
+    if accepting_samples:
+        condition += " AND (attribute_not_exists(zero_data_retention) OR zero_data_retention = :no)"
+        values[":no"] = {"BOOL": False}
+    update: dict[str, Any] = {
+        "TableName": _table(),
+        "Key": _model_key(handle),
+        "UpdateExpression": "ADD " + ", ".join(f"{name} :delta" for name in counters),
+        "ConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    if names:
+        update["ExpressionAttributeNames"] = names
+    return {"Update": update}  # type: ignore[typeddict-item]
+
+
+def _put(handle: str, sample: Sample) -> TransactWriteItemTypeDef:
+    return {
+        "Put": {
+            "TableName": _table(),
+            "Item": item_from_sample(handle, sample),
+            "ConditionExpression": "attribute_not_exists(pk)",  # never overwrite a sample
+        }
+    }
+
+
+def _delete(handle: str, sample_id: str, must_exist: bool) -> TransactWriteItemTypeDef:
+    delete: dict[str, Any] = {"TableName": _table(), "Key": _sample_key(handle, sample_id)}
+    if must_exist:
+        delete["ConditionExpression"] = "attribute_exists(sk)"
+    return {"Delete": delete}  # type: ignore[typeddict-item]
+
+
+def _transact(actions: list[TransactWriteItemTypeDef]) -> None:
+    """One TransactWriteItems. The request token makes an SDK retry of a transaction that did
+    commit a no-op instead of a second (refused) attempt."""
+    try:
+        clients.dynamodb().transact_write_items(
+            TransactItems=actions, ClientRequestToken=str(uuid.uuid4())
+        )
+    except ClientError as error:
+        raise_if_throttled(error)
+        if error_code(error) != "TransactionCanceledException":
+            raise
+        reasons = error.response.get("CancellationReasons", [])
+        codes = [str(reason.get("Code", "None")) for reason in reasons]
+        if _RETRYABLE_REASONS.intersection(codes):
+            raise ServiceBusy(retry_after_s=1) from error
+        items: list[Mapping[str, Any] | None] = [reason.get("Item") for reason in reasons]
+        raise _Cancelled(codes, items) from error
+
+
+def _model_refusal(cancelled: _Cancelled) -> WriteRefused | None:
+    """The model update's refusal (action 0), with the model as it was; ``None`` if it passed."""
+    if not cancelled.codes or cancelled.codes[0] != _CONDITION_FAILED:
+        return None
+    old = cancelled.items[0]
+    return WriteRefused(ConditionFailure(model_from_item(old) if old else None))
+
+
+def _chunks(samples: Sequence[Sample]) -> Iterator[Sequence[Sample]]:
+    for start in range(0, len(samples), MAX_SAMPLES_PER_TRANSACTION):
+        yield samples[start : start + MAX_SAMPLES_PER_TRANSACTION]
+
+
+# --- operations --------------------------------------------------------------------------------
+
+
+def add(handle: str, samples: Sequence[Sample]) -> None:
+    """Store the samples, 99 a transaction, each with the model's conditional counter update.
+
+    Raises :class:`WriteRefused` (with the model as it was) when the model is missing, archived or
+    has zero-data-retention on. Should a later transaction of a large upload fail, the ones already
+    committed are deleted again, so a failed upload leaves nothing behind and a retry cannot store
+    duplicates.
+    """
+    committed: list[Sample] = []
+    for chunk in _chunks(samples):
+        actions = [
+            _count(handle, len(chunk), _ADD_COUNTERS, live_only=True, accepting_samples=True)
+        ]
+        actions.extend(_put(handle, sample) for sample in chunk)
+        try:
+            _transact(actions)
+        except Exception as error:
+            if committed:
+                _undo(handle, committed)
+            if isinstance(error, _Cancelled):
+                refusal = _model_refusal(error)
+                if refusal is None:
+                    raise RuntimeError(f"sample write refused: {error.codes}") from error
+                raise refusal from error
+            raise
+        committed.extend(chunk)
+
+
+def _undo(handle: str, committed: Sequence[Sample]) -> None:
+    """Best effort: delete samples of a failed upload and take back their counts."""
+    for chunk in _chunks(committed):
+        actions = [
+            _count(handle, -len(chunk), _ADD_COUNTERS, live_only=False, accepting_samples=False)
+        ]
+        actions.extend(_delete(handle, sample.sample_id, must_exist=False) for sample in chunk)
+        try:
+            _transact(actions)
+        except Exception:
+            logger.exception(
+                "could not undo a partial sample upload",
+                extra={"handle": handle, "sample_ids": [s.sample_id for s in committed]},
+            )
+            return
+
+
+def delete(handle: str, sample_id: str) -> None:
+    """Delete one sample in one transaction with the model's conditional count update.
+
+    Raises :class:`WriteRefused` when the model is missing or archived, :class:`SampleMissing`
+    when it has no such sample.
+    """
+    actions = [
+        _count(handle, -1, ("sample_count",), live_only=True, accepting_samples=False),
+        _delete(handle, sample_id, must_exist=True),
+    ]
+    try:
+        _transact(actions)
+    except _Cancelled as cancelled:
+        refusal = _model_refusal(cancelled)
+        if refusal is not None:
+            raise refusal from cancelled
+        if cancelled.codes[1:2] == [_CONDITION_FAILED]:
+            raise SampleMissing(sample_id) from cancelled
+        raise RuntimeError(f"sample delete refused: {cancelled.codes}") from cancelled
+
+
+def cursor_after(handle: str, sample_id: str) -> str:
+    """The cursor of the page that starts right after ``sample_id``."""
+    return cursors.encode(_sample_key(handle, sample_id))
+
+
+def list_page(handle: str, limit: int, cursor: str | None) -> SamplePage:
+    """Up to ``limit`` samples in insertion order, from one strongly consistent query.
+
+    One extra item is asked for, so the last page has no cursor (no empty page at the end). A page
+    holds fewer than ``limit`` samples when DynamoDB's 1 MB per query is reached first.
+    """
+    partition = model_pk(handle)
+    params: dict[str, Any] = {
+        "TableName": _table(),
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+        "ExpressionAttributeValues": {
+            ":pk": {"S": partition},
+            ":prefix": {"S": SAMPLE_SK_PREFIX},
+        },
+        "Limit": limit + 1,
+        "ConsistentRead": True,
+    }
+    if cursor:
+        params["ExclusiveStartKey"] = cursors.decode(
+            cursor, SAMPLE_KEYS, {"pk": partition}, {"sk": SAMPLE_SK_PREFIX}
+        )
+    try:
+        response = clients.dynamodb().query(**params)
+    except ClientError as error:
+        raise_if_throttled(error)
+        raise
+    samples = [sample_from_item(item) for item in response.get("Items", [])]
+    if len(samples) > limit:
+        samples = samples[:limit]
+        return SamplePage(samples, cursor_after(handle, samples[-1].sample_id))
+    last_key = response.get("LastEvaluatedKey")
+    return SamplePage(samples, cursors.encode(last_key) if last_key else None)

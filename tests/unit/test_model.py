@@ -1,0 +1,92 @@
+"""The model aggregate: ETags, If-Match parsing, pruning defaults, merge-patch markers."""
+
+from __future__ import annotations
+
+import pytest
+
+from u22a8.domain.model import (
+    DEFAULT_KEEP_FIRST_OF_MONTH,
+    DEFAULT_KEEP_UNNAMED,
+    UNSET,
+    AutoPrune,
+    AutoPruneChanges,
+    Model,
+    ModelChanges,
+    ModelState,
+    Unset,
+    parse_if_match,
+)
+
+
+def _model(**overrides: object) -> Model:
+    values: dict[str, object] = {
+        "handle": "acme.m",
+        "criteria": ("Clarity",),
+        "state": ModelState.DRAFT,
+        "created_at": "2026-05-01T09:00:00.000Z",
+        "updated_at": "2026-05-01T09:00:00.000Z",
+        "revision": 7,
+    }
+    values.update(overrides)
+    return Model(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, None),
+        ("*", None),
+        (" * ", None),
+        ("", None),
+        ('"3"', 3),
+        (' "3" ', 3),
+        ("3", 3),
+        ('W/"3"', 3),
+        ('"0"', 0),
+        ('"12345678901234567890"', 12345678901234567890),
+        ("garbage", -1),
+        ('"abc"', -1),
+        ('"-1"', -1),
+        ('"3.0"', -1),
+        ('"3", "4"', -1),
+        ('W/"x"', -1),
+    ],
+)
+def test_parse_if_match(header: str | None, expected: int | None) -> None:
+    assert parse_if_match(header) == expected
+
+
+def test_etag_is_the_quoted_revision_and_a_round_trip_through_if_match() -> None:
+    model = _model(revision=42)
+    assert model.etag == '"42"'
+    assert parse_if_match(model.etag) == model.revision
+
+
+def test_namespace() -> None:
+    assert _model(handle="globex.thing").namespace == "globex"
+
+
+def test_auto_prune_defaults_apply_per_key() -> None:
+    assert AutoPrune().effective_keep_unnamed == DEFAULT_KEEP_UNNAMED == 100
+    assert AutoPrune().effective_keep_first_of_month is DEFAULT_KEEP_FIRST_OF_MONTH is True
+    override = AutoPrune(keep_unnamed=0, keep_first_of_month=False)
+    assert override.effective_keep_unnamed == 0  # 0 is a value, not "unset"
+    assert override.effective_keep_first_of_month is False
+
+
+def test_unset_is_a_singleton_distinct_from_none() -> None:
+    assert Unset() is UNSET
+    assert UNSET is not None
+    assert repr(UNSET) == "UNSET"
+
+
+def test_model_changes_is_empty_only_when_nothing_is_set() -> None:
+    assert ModelChanges().is_empty
+    assert not ModelChanges(description=None).is_empty
+    assert not ModelChanges(zero_data_retention=False).is_empty
+    assert not ModelChanges(auto_prune=None).is_empty
+    assert not ModelChanges(auto_prune=AutoPruneChanges()).is_empty
+
+
+def test_model_state_values() -> None:
+    assert [s.value for s in ModelState] == ["draft", "busy", "ready", "failed", "archived"]

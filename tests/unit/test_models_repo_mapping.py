@@ -1,0 +1,153 @@
+"""The model item's storage shape and listing cursors (pure functions of models_repo)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from u22a8.data.items import to_item
+from u22a8.data.models_repo import (
+    decode_cursor,
+    encode_cursor,
+    item_from_model,
+    listing_pk,
+    model_from_item,
+    model_pk,
+)
+from u22a8.domain.errors import InvalidInput
+from u22a8.domain.model import AutoPrune, LastOperation, Model, ModelState, OperationError
+
+
+def _model(**overrides: Any) -> Model:
+    values: dict[str, Any] = {
+        "handle": "acme.m",
+        "criteria": ("Clarity", "Flow"),
+        "state": ModelState.DRAFT,
+        "created_at": "2026-05-01T09:00:00.000Z",
+        "updated_at": "2026-05-01T09:00:00.000Z",
+        "revision": 1,
+    }
+    values.update(overrides)
+    return Model(**values)
+
+
+def test_keys() -> None:
+    assert model_pk("acme.m") == "MODEL#acme.m"
+    assert listing_pk("acme", archived=False) == "NS#acme#LIVE"
+    assert listing_pk("acme", archived=True) == "NS#acme#ARCHIVED"
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        _model(),
+        _model(description="d", zero_data_retention=True, revision=9),
+        _model(auto_prune=AutoPrune(keep_unnamed=0)),
+        _model(auto_prune=AutoPrune(keep_first_of_month=False)),
+        _model(auto_prune=AutoPrune(keep_unnamed=5, keep_first_of_month=True)),
+        _model(state=ModelState.ARCHIVED),
+    ],
+)
+def test_item_round_trip(model: Model) -> None:
+    assert model_from_item(item_from_model(model)) == model
+
+
+def test_item_layout() -> None:
+    item = item_from_model(_model(created_at="2026-05-01T09:00:00.000Z"))
+    assert item["pk"] == {"S": "MODEL#acme.m"}
+    assert item["sk"] == {"S": "META"}
+    assert item["gsi1pk"] == {"S": "NS#acme#LIVE"}
+    assert item["gsi1sk"] == {"S": "2026-05-01T09:00:00.000Z#acme.m"}
+    assert item["revision"] == {"N": "1"}
+    assert "description" not in item  # unset attributes are absent, not NULL
+    assert "prune_keep_unnamed" not in item
+    archived = item_from_model(_model(state=ModelState.ARCHIVED))
+    assert archived["gsi1pk"] == {"S": "NS#acme#ARCHIVED"}
+
+
+def test_items_written_by_training_are_read_with_their_operation() -> None:
+    item = item_from_model(_model(state=ModelState.READY))
+    item.update(
+        to_item(
+            {
+                "active_version_id": "mv_1",
+                "active_version": 2,
+                "tags": ["prod", "canary"],
+                "last_operation": {
+                    "kind": "retrain",
+                    "status": "failed",
+                    "started_at": "s",
+                    "run_id": "run_1",
+                    "finished_at": "f",
+                    "progress": 0.75,
+                    "error": {"code": "c", "message": "m"},
+                },
+            }
+        )
+    )
+    model = model_from_item(item)
+    assert model.active_version_id == "mv_1"
+    assert model.active_version == 2
+    assert model.tags == ("prod", "canary")
+    assert model.last_operation == LastOperation(
+        kind="retrain",
+        status="failed",
+        started_at="s",
+        run_id="run_1",
+        finished_at="f",
+        progress=0.75,
+        error=OperationError(code="c", message="m"),
+    )
+    minimal = {
+        **item,
+        **to_item({"last_operation": {"kind": "train", "status": "running", "started_at": "s"}}),
+    }
+    operation = model_from_item(minimal).last_operation
+    assert operation == LastOperation(kind="train", status="running", started_at="s")
+
+
+LAST_KEY = {
+    "pk": {"S": "MODEL#acme.m"},
+    "sk": {"S": "META"},
+    "gsi1pk": {"S": "NS#acme#LIVE"},
+    "gsi1sk": {"S": "2026-05-01T09:00:00.000Z#acme.m"},
+}
+
+
+def test_cursor_round_trip_is_url_safe() -> None:
+    cursor = encode_cursor(LAST_KEY)
+    assert "=" not in cursor
+    assert set(cursor) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    assert decode_cursor(cursor, "NS#acme#LIVE") == LAST_KEY
+
+
+def _forge(plain: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+
+PLAIN = {k: v["S"] for k, v in LAST_KEY.items()}
+
+
+@pytest.mark.parametrize(
+    ("cursor", "partition"),
+    [
+        (encode_cursor(LAST_KEY), "NS#globex#LIVE"),  # another tenant's listing
+        (encode_cursor(LAST_KEY), "NS#acme#ARCHIVED"),  # another listing of the same tenant
+        ("!!!!", "NS#acme#LIVE"),
+        ("abc", "NS#acme#LIVE"),  # bad padding
+        (base64.urlsafe_b64encode(b"\xff\xfe").decode(), "NS#acme#LIVE"),  # not UTF-8
+        (_forge("just a string"), "NS#acme#LIVE"),
+        (_forge([PLAIN]), "NS#acme#LIVE"),
+        (_forge({k: v for k, v in PLAIN.items() if k != "sk"}), "NS#acme#LIVE"),
+        (_forge({**PLAIN, "extra": "x"}), "NS#acme#LIVE"),
+        (_forge({**PLAIN, "sk": 1}), "NS#acme#LIVE"),
+        (_forge({**PLAIN, "gsi1pk": "NS#globex#LIVE"}), "NS#acme#LIVE"),
+    ],
+)
+def test_bad_or_foreign_cursors_are_422(cursor: str, partition: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        decode_cursor(cursor, partition)
+    assert caught.value.errors[0].loc == ("query", "cursor")

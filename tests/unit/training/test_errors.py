@@ -1,0 +1,79 @@
+"""Too few samples fails with a message that says what is needed and what there is."""
+
+from __future__ import annotations
+
+import pytest
+
+from u22a8.training import (
+    MIN_LABELLED_PER_CRITERION,
+    MIN_PER_CLASS,
+    InvalidSamples,
+    LabelledSample,
+    NotEnoughSamples,
+    TrainingError,
+    as_samples,
+    collect_labels,
+    evaluate_candidate,
+    fit,
+    run_search,
+)
+from u22a8.training.search import TrainingParams
+
+
+def _samples(flow_scores: list[float], clarity_count: int = 12) -> list[LabelledSample]:
+    out = [
+        LabelledSample(text=f"text number {i}", scores={"Clarity": 0.9 if i % 2 else 0.1})
+        for i in range(clarity_count)
+    ]
+    out += [
+        LabelledSample(text=f"flow text {i}", scores={"Flow": score})
+        for i, score in enumerate(flow_scores)
+    ]
+    return out
+
+
+def test_minimums_fit_five_fold_cross_validation() -> None:
+    assert MIN_LABELLED_PER_CRITERION >= 10
+    assert MIN_PER_CLASS >= 3
+
+
+def test_message_names_the_criterion_and_counts() -> None:
+    samples = _samples([0.9, 0.2, 0.1, 0.3])
+    with pytest.raises(NotEnoughSamples) as caught:
+        run_search(samples, ["Clarity", "Flow"], "low")
+    error = caught.value
+    assert error.code == "not-enough-samples"
+    assert isinstance(error, TrainingError)
+    assert error.message == (
+        "criterion 'Flow' needs at least 10 labelled samples with at least 3 high (>= 0.5) "
+        "and 3 low; it has 4 (1 high, 3 low)"
+    )
+    assert [s.criterion for s in error.shortfalls] == ["Flow"]
+
+
+def test_a_criterion_without_low_samples_fails_even_with_many_samples() -> None:
+    samples = _samples([0.8] * 20)
+    with pytest.raises(NotEnoughSamples, match=r"it has 20 \(20 high, 0 low\)"):
+        fit(samples, ["Clarity", "Flow"], TrainingParams())
+
+
+def test_every_short_criterion_is_reported() -> None:
+    with pytest.raises(NotEnoughSamples) as caught:
+        evaluate_candidate(_samples([], clarity_count=4), ["Clarity", "Flow"], TrainingParams())
+    assert [s.criterion for s in caught.value.shortfalls] == ["Clarity", "Flow"]
+    assert "it has 0 (0 high, 0 low)" in caught.value.message
+
+
+def test_scores_outside_zero_to_one_are_invalid() -> None:
+    samples = [*_samples([0.5] * 12), LabelledSample(text="bad", scores={"Flow": 1.5})]
+    with pytest.raises(InvalidSamples) as caught:
+        fit(samples, ["Clarity", "Flow"], TrainingParams())
+    assert caught.value.code == "invalid-samples"
+
+
+def test_non_numeric_scores_are_invalid_and_missing_ones_unlabelled() -> None:
+    raw = [{"text": "fine", "scores": {"Flow": None}}, {"text": "bad", "scores": {"Flow": "high"}}]
+    samples = as_samples(raw)
+    assert collect_labels(samples[:1], ["Flow"])[0].rows.size == 0
+    with pytest.raises(InvalidSamples, match="sample 1"):
+        collect_labels(samples, ["Flow"])
