@@ -20,6 +20,7 @@ import sys
 import traceback
 import uuid
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -84,16 +85,24 @@ def isolate_aws_environment(endpoint: str) -> None:
 
 
 def provision(prefix: str, namespace: str) -> tuple[dict[str, str], str]:
-    """Create the template's tables, export the functions' environment, issue a demo key.
+    """Create the template's tables and buckets, export the functions' environment, issue a
+    demo key.
 
     Returns the physical names and the demo key (its plaintext exists only here, once).
     """
     import boto3
 
-    from local.resources import create_tables, function_environment, physical_names
+    from local.resources import (
+        create_buckets,
+        create_tables,
+        function_environment,
+        physical_names,
+    )
 
     names = physical_names(prefix)
     create_tables(boto3.client("dynamodb"), names)
+    create_buckets(boto3.client("s3"), names)
+    # The functions and state machines are created by ``local.engine.running``.
     os.environ.update(function_environment(names))
 
     from u22a8.domain.keys_service import issue_key
@@ -461,10 +470,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from moto.server import ThreadedMotoServer
 
+    from local import engine
     from local.moto_fidelity import serialize_dynamodb
 
     moto: ThreadedMotoServer | None = None
     httpd: LocalServer | None = None
+    workflows = ExitStack()
     try:
         try:
             httpd = LocalServer((args.host, args.port), RootGateway())
@@ -477,12 +488,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: port {args.moto_port} (--moto-port) is in use.", file=sys.stderr)
             return 1
         serialize_dynamodb()
+        engine.enable()  # before any state machine exists
         moto = ThreadedMotoServer(ip_address="127.0.0.1", port=args.moto_port, verbose=False)
         moto.start()
         moto_host, moto_port = moto.get_host_and_port()
         moto_endpoint = f"http://{moto_host}:{moto_port}"
         isolate_aws_environment(moto_endpoint)
+        engine.point_engine_at(moto_port)
         names, key = provision(args.prefix, args.namespace)
+        workflows.enter_context(engine.running(names, httpd.gateway.pools, args.prefix))
 
         host, port = httpd.server_address[:2]
         info = StackInfo(
@@ -504,6 +518,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if httpd is not None:
             httpd.server_close()
+        workflows.close()  # the event bus, schedules and the bridge, before moto goes
         if moto is not None:
             moto.stop()
     print("Stopped.", flush=True)

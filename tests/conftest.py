@@ -15,7 +15,13 @@ from moto import mock_aws
 
 from local.gateway import Gateway
 from local.moto_fidelity import serialize_dynamodb
-from local.resources import create_tables, function_environment, physical_names
+from local.resources import (
+    create_buckets,
+    create_state_machines,
+    create_tables,
+    function_environment,
+    physical_names,
+)
 from tests.helpers import GatewayClient
 from u22a8.api import idempotency
 from u22a8.config import get_settings
@@ -55,10 +61,13 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """moto with the template's tables; the functions' environment points at them."""
+    """moto with the template's tables, bucket and state machine (no execution engine: an
+    execution stays RUNNING); the functions' environment points at them."""
     with mock_aws():
         names = physical_names("test")
         create_tables(boto3.client("dynamodb"), names)
+        create_buckets(boto3.client("s3"), names)
+        create_state_machines(boto3.client("stepfunctions"), names)
         for key, value in function_environment(names).items():
             monkeypatch.setenv(key, value)
         _reset_caches()

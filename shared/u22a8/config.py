@@ -31,9 +31,9 @@ class Settings:
 
     def __post_init__(self) -> None:
         problems = []
-        if self.aws_connect_timeout_s <= 0:
+        if not self.aws_connect_timeout_s > 0:  # written so that NaN is refused too
             problems.append("AWS_CONNECT_TIMEOUT_S must be > 0")
-        if self.aws_read_timeout_s <= 0:
+        if not self.aws_read_timeout_s > 0:
             problems.append("AWS_READ_TIMEOUT_S must be > 0")
         if not 1 <= self.aws_max_attempts <= 10:
             problems.append("AWS_MAX_ATTEMPTS must be from 1 to 10")

@@ -33,7 +33,8 @@ def test_create_prints_the_key_once_and_stores_only_its_hash(
     assert code == 0
     key = re.search(r"api key:\s+(\S+)", out)
     key_id = re.search(r"key_id:\s+(key_[0-9a-f]{16})", out)
-    assert key and key_id
+    assert key
+    assert key_id
     assert "acme" in out
     record = keys_repo.find_by_hash(hash_key(key.group(1)))
     assert record is not None
@@ -113,7 +114,8 @@ def test_revoking_twice_keeps_the_first_time() -> None:
     issued = issue_key("acme")
     first = revoke_key(issued.record.key_id)
     second = revoke_key(issued.record.key_id)
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     assert first.revoked_at is not None
     assert second.revoked_at == first.revoked_at
     assert not second.active

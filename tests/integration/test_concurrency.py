@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -20,10 +20,8 @@ HANDLE = "acme.m"
 PATH = f"/v1/models/{HANDLE}"
 WRITERS = 20
 
-T = TypeVar("T")
 
-
-def _all_at_once(count: int, request: Callable[[int], T]) -> list[T]:
+def _all_at_once[T](count: int, request: Callable[[int], T]) -> list[T]:
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(request, range(count)))
 

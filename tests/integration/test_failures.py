@@ -166,6 +166,16 @@ def test_a_throttled_key_lookup_is_503_never_a_401_or_a_pass(
     assert GatewayClient(gateway, acme_key).get("/v1/models").status == 200  # not cached
 
 
+def test_an_unexpected_key_lookup_error_fails_closed(
+    gateway: Gateway, acme_key: str, faults: Faults
+) -> None:
+    faults.fail("GetItem", "ValidationException", get_settings().keys_table)
+    reply = GatewayClient(gateway, acme_key).get("/v1/models")
+    assert reply.status >= 500, reply.body  # the authorizer failed: never let the request in
+    assert reply.header("Content-Type") == "application/problem+json"
+    assert faults.refused == ["GetItem"]
+
+
 # --- unexpected failures: 500 problem, no internals ---------------------------------------------
 
 

@@ -9,8 +9,10 @@ import boto3
 import pytest
 
 from tests.helpers import GatewayClient, Reply
+from u22a8.api import idempotency
 from u22a8.config import get_settings
 from u22a8.data import models_repo
+from u22a8.domain.errors import RequestInProgress
 
 BODY = {"handle": "acme.m", "criteria": ["Clarity"]}
 
@@ -137,3 +139,36 @@ def test_concurrent_retries_create_exactly_one_model(api: GatewayClient) -> None
             assert reply.json()["type"] == "https://u22a8.ai/problems/request-in-progress"
     assert _models_in_table() == 1
     assert models_repo.get("acme.m").revision == 1  # type: ignore[union-attr]
+
+
+@pytest.mark.usefixtures("aws")
+def test_run_once_works_outside_lambda_too() -> None:
+    calls: list[int] = []
+
+    def operation() -> idempotency.StoredResponse:
+        calls.append(1)
+        return {"status": 201, "body": {"n": len(calls)}, "headers": {}}
+
+    first = idempotency.run_once("k", "acme:op", {"a": 1}, operation, None)
+    again = idempotency.run_once("k", "acme:op", {"a": 1}, operation, None)
+    assert calls == [1]
+    assert first["body"] == again["body"] == {"n": 1}
+    assert again["headers"] == {"Idempotent-Replayed": "true"}
+    other_scope = idempotency.run_once("k", "globex:op", {"a": 1}, operation, None)
+    assert other_scope["body"] == {"n": 2}
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_retry_while_the_first_request_still_runs_is_409_in_progress() -> None:
+    nested: list[Exception] = []
+
+    def operation() -> idempotency.StoredResponse:
+        try:  # the client retries before the first attempt has answered
+            idempotency.run_once("k", "acme:op", {"a": 1}, operation, None)
+        except Exception as exc:
+            nested.append(exc)
+        return {"status": 201, "body": {}, "headers": {}}
+
+    assert idempotency.run_once("k", "acme:op", {"a": 1}, operation, None)["status"] == 201
+    (error,) = nested
+    assert isinstance(error, RequestInProgress)

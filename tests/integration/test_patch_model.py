@@ -8,6 +8,7 @@ import boto3
 import pytest
 
 from tests.helpers import GatewayClient, Reply
+from u22a8.api.mapping import model_resource
 from u22a8.config import get_settings
 from u22a8.data import models_repo
 from u22a8.domain.model import Model
@@ -38,17 +39,11 @@ def _stored() -> Model:
 
 
 def _ok(reply: Reply) -> dict[str, Any]:
+    """A successful PATCH answers with the stored model and its current ETag."""
     assert reply.status == 200, reply.body
-    body = reply.json()
-    assert reply.header("ETag") == f'"{_stored().revision}"'
-    assert body == api_view()
-    return body
-
-
-def api_view() -> dict[str, Any]:
-    from u22a8.api.mapping import model_resource
-
-    return model_resource(_stored())
+    assert reply.header("ETag") == _stored().etag
+    assert reply.json() == model_resource(_stored())
+    return reply.json()
 
 
 def _refused(reply: Reply, status: int, code: str, before: Model) -> dict[str, Any]:
@@ -85,6 +80,23 @@ def test_patch_changes_only_the_fields_sent(api: GatewayClient) -> None:
     assert body["updated_at"] >= before["updated_at"]
     assert _stored().revision == 2
     assert api.get(PATH).json() == body
+
+
+@pytest.mark.usefixtures("model")
+def test_an_empty_description_is_a_value_not_a_clear(api: GatewayClient) -> None:
+    assert _ok(api.patch(PATH, {"description": ""}))["description"] == ""
+    assert _stored().description == ""
+
+
+def test_patch_moves_updated_at_but_never_created_at(
+    api: GatewayClient, model: dict[str, Any]
+) -> None:
+    body = _ok(api.patch(PATH, {"description": "x"}))
+    assert body["created_at"] == model["created_at"]
+    assert body["updated_at"] >= model["updated_at"]
+    assert body["handle"] == model["handle"]
+    assert body["criteria"] == model["criteria"]
+    assert body["state"] == "draft"
 
 
 @pytest.mark.usefixtures("model")

@@ -254,6 +254,21 @@ def test_filtered_pagination_covers_every_match_exactly_once(api: GatewayClient)
     assert [h for page in drafts for h in page] == [h for h in reversed(handles) if h not in ready]
 
 
+@pytest.mark.usefixtures("clock")
+def test_a_sparse_filter_may_give_a_short_page_but_the_cursor_finds_the_rest(
+    api: GatewayClient,
+) -> None:
+    handles = [f"acme.m{i:02d}" for i in range(14)]
+    for handle in handles:
+        _create(api, handle)
+    _set_state(handles[0], "failed")  # the oldest: behind more drafts than one page reads
+    first = api.get("/v1/models?state=failed&limit=1").json()
+    assert first["data"] == []
+    assert first["next_cursor"] is not None
+    pages = _walk(api, "state=failed&limit=1")
+    assert [h for page in pages for h in page] == [handles[0]]
+
+
 @pytest.mark.parametrize("state", ["bogus", "", "ARCHIVED", "deleted"])
 def test_invalid_state_is_422(api: GatewayClient, state: str) -> None:
     body = _problem(api.get(f"/v1/models?state={state}"), 422)

@@ -75,13 +75,15 @@ def test_settings_are_read_once_per_process(fresh_settings: pytest.MonkeyPatch) 
         ("AWS_READ_TIMEOUT_S", "-1"),
         ("IDEMPOTENCY_TTL_S", "59"),
         ("RETRAIN_THRESHOLD", "0"),
+        ("AWS_READ_TIMEOUT_S", "nan"),
+        ("IDEMPOTENCY_TTL_S", "3600.5"),
     ],
 )
 def test_invalid_environment_fails_loudly(
     fresh_settings: pytest.MonkeyPatch, name: str, value: str
 ) -> None:
     fresh_settings.setenv(name, value)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=f"invalid configuration: .*{name}"):
         get_settings()
 
 

@@ -75,7 +75,7 @@ def test_items_written_by_training_are_read_with_their_operation() -> None:
             {
                 "active_version_id": "mv_1",
                 "active_version": 2,
-                "tags": ["prod", "canary"],
+                "tag_map": {"prod": 2, "canary": 2, "old": 1},
                 "last_operation": {
                     "kind": "retrain",
                     "status": "failed",
@@ -91,7 +91,8 @@ def test_items_written_by_training_are_read_with_their_operation() -> None:
     model = model_from_item(item)
     assert model.active_version_id == "mv_1"
     assert model.active_version == 2
-    assert model.tags == ("prod", "canary")
+    assert model.tags == ("canary", "prod")  # the tags naming the active version, sorted
+    assert model.tag_map == {"prod": 2, "canary": 2, "old": 1}
     assert model.last_operation == LastOperation(
         kind="retrain",
         status="failed",

@@ -39,12 +39,16 @@ from pydantic import BaseModel
 
 from u22a8.api.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
 from u22a8.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from u22a8.api.run_schemas import RunOut, RunPage, TrainIn, TrainOut
 from u22a8.api.sample_schemas import SamplePage, SamplesCreated, SamplesIn
 from u22a8.api.schemas import ModelCreate, ModelOut, ModelPage, ModelPatch
+from u22a8.api.version_schemas import TagIn, VersionOut, VersionPage
 from u22a8.domain import errors
 from u22a8.domain.handles import HANDLE_PATTERN
 from u22a8.domain.model import ModelState
+from u22a8.domain.run import RUN_ID_PATTERN
 from u22a8.domain.sample import SAMPLE_ID_PATTERN
+from u22a8.domain.version import MAX_VERSION, TAG_PATTERN
 
 HttpMethod = Literal["GET", "PUT", "POST", "DELETE", "PATCH"]
 JsonObject = Mapping[str, Any]
@@ -123,6 +127,8 @@ class Operation:
 TAGS: dict[str, str] = {
     "models": "Scoring models: create, list, read, update and archive.",
     "samples": "Labelled samples a model is trained on: add, list and delete.",
+    "versions": "Published versions of a model, and the tags that name them.",
+    "training": "Training runs: start one, follow it, cancel it.",
 }
 
 # --- problem types ------------------------------------------------------------------------------
@@ -140,6 +146,11 @@ PROBLEM_TYPES: dict[type[errors.DomainError], str] = {
     errors.RequestInProgress: "a request with this Idempotency-Key is still running; retry",
     errors.SampleNotFound: "the model has no sample with this id",
     errors.ZeroDataRetention: "the model has zero-data-retention on, so samples cannot be stored",
+    errors.VersionNotFound: "the model has no such version: never published, or pruned",
+    errors.TagNotFound: "the model has no tag of this name",
+    errors.RunNotFound: "the model has no run with this id",
+    errors.ModelBusy: "another run holds the model; `run_id` names it: wait for it, or cancel it",
+    errors.RunNotRunning: "the run has already ended (succeeded, failed or cancelled)",
     errors.ServiceBusy: "a dependency is throttling; nothing was changed, retry after Retry-After",
 }
 
@@ -189,6 +200,36 @@ SAMPLE_ID = Parameter(
     schema={"type": "string", "pattern": SAMPLE_ID_PATTERN},
     required=True,
     example="smp_019a2b3c4d5e0000a1b2c3d4e5f6",
+)
+VERSION_NUMBER = Parameter(
+    component="VersionNumber",
+    name="n",
+    location="path",
+    description=f"A version number, 1 to {MAX_VERSION}, without leading zeros; otherwise 422.",
+    schema={"type": "integer", "minimum": 1, "maximum": MAX_VERSION},
+    required=True,
+    example=3,
+)
+TAG = Parameter(
+    component="Tag",
+    name="tag",
+    location="path",
+    description=(
+        "A tag name: 1 to 63 lowercase letters, digits, `.`, `_` and `-`, starting with a letter "
+        "or digit; otherwise 422."
+    ),
+    schema={"type": "string", "pattern": TAG_PATTERN},
+    required=True,
+    example="prod",
+)
+RUN_ID = Parameter(
+    component="RunId",
+    name="run_id",
+    location="path",
+    description="A run's id, as returned by train; a malformed id is 422.",
+    schema={"type": "string", "pattern": RUN_ID_PATTERN},
+    required=True,
+    example="run_019a2b3c4d5ea1b2c3d4",
 )
 IF_MATCH = Parameter(
     component="IfMatch",
@@ -324,6 +365,29 @@ SAMPLE_EXAMPLE: JsonObject = {
     "created_at": "2026-05-19T12:00:00.000Z",
 }
 
+VERSION_EXAMPLE: JsonObject = {
+    "version_id": "mv_5f0c1e2d3a4b5c6d7e8f",
+    "version": 3,
+    "created_at": "2026-05-19T12:03:10.000Z",
+    "run_id": "run_019a2b3c4d5ea1b2c3d4",
+    "params": {"ngram_max": 2, "min_df": 1},
+    "metrics": {"Clarity": {"spearman": 0.71, "auc": 0.86, "n": 120}, "objective": 0.74},
+    "tags": ["prod"],
+}
+
+RUN_EXAMPLE: JsonObject = {
+    "run_id": "run_019a2b3c4d5ea1b2c3d4",
+    "kind": "train",
+    "status": "running",
+    "effort": "medium",
+    "reoptimize_params": False,
+    "started_at": "2026-05-19T12:00:00.000Z",
+    "finished_at": None,
+    "progress": 0.4,
+    "error": None,
+    "version": None,
+}
+
 # --- operations ---------------------------------------------------------------------------------
 
 _MODEL_REPLY = Reply(
@@ -426,7 +490,8 @@ OPERATIONS: tuple[Operation, ...] = (
         summary="Archive a model",
         description=(
             "Archives the model: it stays readable but can no longer be changed, and its handle "
-            "stays taken. Archiving an archived model changes nothing and returns it."
+            "stays taken. A running run is stopped first (it ends `cancelled`). Archiving an "
+            "archived model changes nothing and returns it."
         ),
         tags=("models",),
         parameters=(HANDLE, IF_MATCH),
@@ -527,6 +592,192 @@ OPERATIONS: tuple[Operation, ...] = (
             errors.ModelNotFound,
             errors.SampleNotFound,
             errors.ModelArchived,
+        ),
+    ),
+    Operation(
+        method="GET",
+        path="/v1/models/{handle}/versions",
+        operation_id="listVersions",
+        summary="List versions",
+        description=(
+            "The model's published versions, newest first, a page at a time, each with the tags "
+            "that name it. Pruned versions are gone from the list. Archived models can be listed."
+        ),
+        tags=("versions",),
+        parameters=(HANDLE, LIMIT, CURSOR),
+        responses={
+            200: Reply(
+                description="One page of versions.",
+                model=VersionPage,
+                example={"data": [VERSION_EXAMPLE], "next_cursor": None},
+            )
+        },
+        errors=(errors.InvalidInput, errors.ModelNotFound),
+    ),
+    Operation(
+        method="GET",
+        path="/v1/models/{handle}/versions/{n}",
+        operation_id="getVersion",
+        summary="Get a version",
+        description="One version of the model, with the tags that name it.",
+        tags=("versions",),
+        parameters=(HANDLE, VERSION_NUMBER),
+        responses={200: Reply("The version.", VersionOut, example=VERSION_EXAMPLE)},
+        errors=(errors.InvalidInput, errors.ModelNotFound, errors.VersionNotFound),
+    ),
+    Operation(
+        method="PUT",
+        path="/v1/models/{handle}/tags/{tag}",
+        operation_id="putTag",
+        summary="Point a tag at a version",
+        description=(
+            "Makes the tag name the version, moving it from the version it named before (a tag "
+            "names at most one version). Tagged versions are never pruned. The model's `tags` "
+            "lists the tags of its active version, and its ETag changes with every tag change. "
+            "Busy models can be tagged; archived ones cannot (409)."
+        ),
+        tags=("versions",),
+        parameters=(HANDLE, TAG),
+        body=Body(
+            model=TagIn,
+            description="The version to name. Unknown fields are rejected (422).",
+            example={"version": 3},
+        ),
+        responses={
+            200: Reply("The version the tag now names.", VersionOut, example=VERSION_EXAMPLE)
+        },
+        errors=(
+            errors.MalformedJson,
+            errors.PayloadTooLarge,
+            errors.InvalidInput,
+            errors.ModelNotFound,
+            errors.VersionNotFound,
+            errors.ModelArchived,
+        ),
+    ),
+    Operation(
+        method="DELETE",
+        path="/v1/models/{handle}/tags/{tag}",
+        operation_id="deleteTag",
+        summary="Remove a tag",
+        description=(
+            "Removes the tag; its version stays (and becomes prunable unless it is active or "
+            "another tag names it). Answers with the model, whose `tags` and ETag changed. "
+            "Removing it again is 404 `tag-not-found`; archived models refuse (409)."
+        ),
+        tags=("versions",),
+        parameters=(HANDLE, TAG),
+        responses={200: _MODEL_REPLY},
+        errors=(
+            errors.InvalidInput,
+            errors.ModelNotFound,
+            errors.TagNotFound,
+            errors.ModelArchived,
+        ),
+    ),
+    Operation(
+        method="POST",
+        path="/v1/models/{handle}/train",
+        operation_id="trainModel",
+        summary="Train a model",
+        description=(
+            "Starts a training run, asynchronously; follow it with `GET` on the model or on the "
+            "run (`Location`). From `draft` or `failed`: `202`, a new run. From `ready`: without "
+            "`reoptimize_params` nothing is queued (`200`, `run_id: null`: retraining on new "
+            "samples is automatic); with it, `202` and a fresh parameter search. While `busy`: "
+            "the same request as the running run is `202` with that run's id; a different one is "
+            "`409 model-busy`, naming the running run in `run_id`. Archived: `409`. Send an "
+            "`Idempotency-Key` to make retries safe."
+        ),
+        tags=("training",),
+        parameters=(HANDLE, IF_MATCH, IDEMPOTENCY_KEY),
+        body=Body(
+            model=TrainIn,
+            description="All fields optional; unknown fields are rejected (422).",
+            example={"effort": "medium"},
+            required=False,
+        ),
+        responses={
+            200: Reply(
+                "A ready model, and nothing queued.",
+                TrainOut,
+                (IDEMPOTENT_REPLAYED,),
+                example={"state": "ready", "run_id": None},
+            ),
+            202: Reply(
+                "A run was started (or is the running run of the same request).",
+                TrainOut,
+                (LOCATION, IDEMPOTENT_REPLAYED),
+                example={"state": "busy", "run_id": "run_019a2b3c4d5ea1b2c3d4"},
+            ),
+        },
+        errors=(
+            errors.MalformedJson,
+            errors.PayloadTooLarge,
+            errors.InvalidInput,
+            errors.IdempotencyKeyReused,
+            errors.ModelNotFound,
+            errors.ModelArchived,
+            errors.ModelBusy,
+            errors.PreconditionFailed,
+            errors.RequestInProgress,
+        ),
+    ),
+    Operation(
+        method="GET",
+        path="/v1/models/{handle}/runs",
+        operation_id="listRuns",
+        summary="List runs",
+        description="The model's training runs, newest first, a page at a time.",
+        tags=("training",),
+        parameters=(HANDLE, LIMIT, CURSOR),
+        responses={
+            200: Reply(
+                "One page of runs.", RunPage, example={"data": [RUN_EXAMPLE], "next_cursor": None}
+            )
+        },
+        errors=(errors.InvalidInput, errors.ModelNotFound),
+    ),
+    Operation(
+        method="GET",
+        path="/v1/models/{handle}/runs/{run_id}",
+        operation_id="getRun",
+        summary="Get a run",
+        description="One training run of the model.",
+        tags=("training",),
+        parameters=(HANDLE, RUN_ID),
+        responses={200: Reply("The run.", RunOut, example=RUN_EXAMPLE)},
+        errors=(errors.InvalidInput, errors.ModelNotFound, errors.RunNotFound),
+    ),
+    Operation(
+        method="POST",
+        path="/v1/models/{handle}/runs/{run_id}/cancel",
+        operation_id="cancelRun",
+        summary="Cancel a run",
+        description=(
+            "Stops a running run. It ends `cancelled`, publishes nothing, and the model returns "
+            "to the state it had before the run (a ready model keeps serving its active "
+            "version). A run that has already ended is `409 run-not-running`."
+        ),
+        tags=("training",),
+        parameters=(HANDLE, RUN_ID),
+        responses={
+            200: Reply(
+                "The cancelled run.",
+                RunOut,
+                example={
+                    **RUN_EXAMPLE,
+                    "status": "cancelled",
+                    "finished_at": "2026-05-19T12:01:00.000Z",
+                },
+            )
+        },
+        errors=(
+            errors.InvalidInput,
+            errors.ModelNotFound,
+            errors.RunNotFound,
+            errors.ModelArchived,
+            errors.RunNotRunning,
         ),
     ),
 )

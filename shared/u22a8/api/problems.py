@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from u22a8.domain import errors
@@ -30,6 +31,11 @@ _SPECS: dict[type[errors.DomainError], ProblemSpec] = {
     errors.RequestInProgress: ProblemSpec(409, "Request in progress"),
     errors.SampleNotFound: ProblemSpec(404, "Sample not found"),
     errors.ZeroDataRetention: ProblemSpec(409, "Zero data retention"),
+    errors.VersionNotFound: ProblemSpec(404, "Version not found"),
+    errors.TagNotFound: ProblemSpec(404, "Tag not found"),
+    errors.RunNotFound: ProblemSpec(404, "Run not found"),
+    errors.ModelBusy: ProblemSpec(409, "Model busy"),
+    errors.RunNotRunning: ProblemSpec(409, "Run not running"),
     errors.ServiceBusy: ProblemSpec(503, "Service unavailable"),
 }
 _FALLBACK = ProblemSpec(400, "Bad request")
@@ -60,6 +66,7 @@ def problem_body(
     detail: str,
     request_id: str | None,
     field_errors: list[errors.FieldError] | None = None,
+    extensions: Mapping[str, str] | None = None,
 ) -> str:
     body: dict[str, object] = {
         "type": PROBLEM_BASE_URI + code,
@@ -69,6 +76,8 @@ def problem_body(
     }
     if field_errors:
         body["errors"] = [{"loc": list(e.loc), "msg": e.msg, "type": e.type} for e in field_errors]
+    for name, value in (extensions or {}).items():
+        body.setdefault(name, value)  # an extension never overrides a standard member
     body["request_id"] = request_id
     return json.dumps(body)
 
@@ -79,7 +88,15 @@ def from_domain_error(error: errors.DomainError, request_id: str | None) -> Prob
     headers = {"Content-Type": PROBLEM_CONTENT_TYPE}
     if isinstance(error, errors.ServiceBusy):
         headers["Retry-After"] = str(error.retry_after_s)
-    body = problem_body(error.code, spec.title, spec.status, error.detail, request_id, field_errors)
+    body = problem_body(
+        error.code,
+        spec.title,
+        spec.status,
+        error.detail,
+        request_id,
+        field_errors,
+        error.extensions(),
+    )
     return ProblemResponse(spec.status, body, headers)
 
 

@@ -16,6 +16,8 @@ from u22a8.config import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_stepfunctions import SFNClient
 
 
 def client_config() -> Config:
@@ -32,6 +34,18 @@ def dynamodb() -> DynamoDBClient:
     return boto3.client("dynamodb", config=client_config())
 
 
+@cache
+def stepfunctions() -> SFNClient:
+    return boto3.client("stepfunctions", config=client_config())
+
+
+@cache
+def s3() -> S3Client:
+    return boto3.client("s3", config=client_config())
+
+
 def reset() -> None:
     """Forget cached clients (tests start each case against a fresh emulator)."""
     dynamodb.cache_clear()
+    s3.cache_clear()
+    stepfunctions.cache_clear()

@@ -26,6 +26,7 @@ from u22a8.domain.model import (
     OperationError,
     Unset,
 )
+from u22a8.domain.version import tags_of
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
@@ -91,6 +92,7 @@ def model_from_item(item: Mapping[str, Any]) -> Model:
     values = from_item(item)
     keep_unnamed = values.get("prune_keep_unnamed")
     keep_first = values.get("prune_keep_first_of_month")
+    tag_map: dict[str, int] = dict(values.get("tag_map") or {})
     auto_prune = (
         AutoPrune(keep_unnamed=keep_unnamed, keep_first_of_month=keep_first)
         if keep_unnamed is not None or keep_first is not None
@@ -110,8 +112,11 @@ def model_from_item(item: Mapping[str, Any]) -> Model:
         auto_prune=auto_prune,
         active_version_id=values.get("active_version_id"),
         active_version=values.get("active_version"),
-        tags=tuple(values.get("tags", ())),
+        # The API's tags are derived, never stored: those of tag_map naming the active version.
+        tags=tags_of(tag_map, values.get("active_version")),
+        tag_map=tag_map,
         last_operation=_operation_from(values.get("last_operation")),
+        current_run_id=values.get("current_run_id"),
     )
 
 
@@ -135,6 +140,8 @@ def item_from_model(model: Model) -> dict[str, AttributeValueTypeDef]:
                 model.auto_prune.keep_first_of_month if model.auto_prune else None
             ),
             "state": model.state.value,
+            # Always a map (empty at creation), so a tag PUT can SET tag_map.#tag in one write.
+            "tag_map": dict(model.tag_map),
             "revision": model.revision,
             "created_at": model.created_at,
             "updated_at": model.updated_at,
@@ -245,9 +252,12 @@ def _conditional_update(
     names: dict[str, str],
     values: dict[str, AttributeValueTypeDef],
     expected_revision: int | None,
+    extra_condition: str | None = None,
 ) -> Model:
     """One conditional UpdateItem; on refusal the old item tells the caller why (no extra read)."""
     condition = _condition(expected_revision, values)
+    if extra_condition:
+        condition += f" AND {extra_condition}"
     expression = "SET " + ", ".join(sets)
     if removes:
         expression += " REMOVE " + ", ".join(removes)
@@ -306,8 +316,13 @@ def apply_changes(
 
 
 def archive(handle: str, namespace: str, expected_revision: int | None, now: str) -> Model:
-    """Move the model to ``archived`` and into the archived listing, in one conditional write."""
+    """Move the model to ``archived`` and into the archived listing, in one conditional write.
+
+    A busy model is refused (its run must be stopped first, or it would keep the model busy
+    forever); the refusal's old item names the run (``current_run_id``).
+    """
     values: dict[str, AttributeValueTypeDef] = {
+        ":busy": {"S": ModelState.BUSY.value},
         ":one": {"N": "1"},
         ":now": {"S": now},
         ":archived_state": {"S": ModelState.ARCHIVED.value},
@@ -319,4 +334,6 @@ def archive(handle: str, namespace: str, expected_revision: int | None, now: str
         "#state = :archived_state",
         "gsi1pk = :archived_listing",
     ]
-    return _conditional_update(handle, sets, [], {}, values, expected_revision)
+    return _conditional_update(
+        handle, sets, [], {}, values, expected_revision, extra_condition="#state <> :busy"
+    )

@@ -24,6 +24,10 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
 
+    def extensions(self) -> dict[str, str]:
+        """Extra members of the problem body (RFC 9457 extensions), e.g. the run at stake."""
+        return {}
+
 
 class InvalidInput(DomainError):
     """The request is well-formed HTTP but its content breaks the contract."""
@@ -116,6 +120,62 @@ class ZeroDataRetention(DomainError):
             f"Model '{handle}' has zero-data-retention on: submitted content is not retained, "
             "so samples cannot be stored. Turn it off with PATCH to add samples again."
         )
+
+
+class VersionNotFound(DomainError):
+    code = "version-not-found"
+
+    def __init__(self, handle: str, version: int) -> None:
+        super().__init__(
+            f"Model '{handle}' has no version {version} (it was never published, or was pruned)."
+        )
+        self.version = version
+
+
+class TagNotFound(DomainError):
+    code = "tag-not-found"
+
+    def __init__(self, handle: str, tag: str) -> None:
+        super().__init__(f"Model '{handle}' has no tag '{tag}'.")
+        self.tag = tag
+
+
+class RunNotFound(DomainError):
+    code = "run-not-found"
+
+    def __init__(self, handle: str, run_id: str) -> None:
+        super().__init__(f"Model '{handle}' has no run '{run_id}'.")
+        self.run_id = run_id
+
+
+class ModelBusy(DomainError):
+    """A different run holds the model; the problem names it (``run_id``) so it can be followed
+    or cancelled."""
+
+    code = "model-busy"
+
+    def __init__(self, handle: str, run_id: str | None) -> None:
+        running = f" (run '{run_id}')" if run_id else ""
+        super().__init__(
+            f"Model '{handle}' is busy with a different training run{running}. Wait for it to "
+            "finish, or cancel it, then train again."
+        )
+        self.run_id = run_id
+
+    def extensions(self) -> dict[str, str]:
+        return {"run_id": self.run_id} if self.run_id else {}
+
+
+class RunNotRunning(DomainError):
+    code = "run-not-running"
+
+    def __init__(self, handle: str, run_id: str, status: str) -> None:
+        super().__init__(
+            f"Run '{run_id}' of model '{handle}' is not running (it is {status}); only a running "
+            "run can be cancelled."
+        )
+        self.run_id = run_id
+        self.status = status
 
 
 class ServiceBusy(DomainError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -69,7 +70,12 @@ class Model:
     active_version_id: str | None = None
     active_version: int | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # Every tag of the model, to the version it names (``tags`` is the subset naming the active
+    # version). Not hashed: a frozen model stays usable as a value, the map is still compared.
+    tag_map: Mapping[str, int] = field(default_factory=dict, hash=False)
     last_operation: LastOperation | None = None
+    # The run holding a busy model (``None`` otherwise); internal, not part of the API shape.
+    current_run_id: str | None = None
 
     @property
     def namespace(self) -> str:

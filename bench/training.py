@@ -1,0 +1,299 @@
+"""Training runs end to end on the local stack, by data size and effort (benchmark, not a test).
+
+Run: ``python bench/training.py [--sizes 1000,10000] [--efforts low,medium,high] [--max]``.
+
+It starts the local stack (``python -m local.stack``) in a subprocess, exactly as ``make local``
+does, and for every size creates one model with two criteria and uploads that many generated
+samples (``local.synthetic``: learnable word cues per criterion) over HTTP. Then, for each effort,
+it trains (``POST …/train``; a ready model retrains with ``reoptimize_params: true``) and polls the
+model until it is no longer busy. Per run it reports:
+
+* the wall time of the whole run, from the ``POST …/train`` request to the first ``GET`` that shows
+  the model settled (polled every 20 ms), and the execution's own start-to-stop time;
+* the state transitions of the execution (``GetExecutionHistory``: every ``*StateEntered`` event,
+  which is what Step Functions Standard bills), the candidates evaluated (the library's plan for
+  the effort, checked against the workflow's Map iterations), and transitions per candidate;
+* the best candidate's validation metric (the version's ``objective``, and Spearman per criterion).
+
+Targets: ``medium`` on 10,000 samples with 2 criteria within 60 s; transitions growing no faster
+than candidates (transitions/candidate must not grow with effort). Always exits 0 and lists the
+targets it missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import boto3
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+for _path in (ROOT, ROOT / "shared"):
+    if str(_path) not in sys.path:  # run as a script: make ``local`` and ``u22a8`` importable
+        sys.path.insert(0, str(_path))
+
+from local.synthetic import labelled_samples  # noqa: E402
+from u22a8.training import Effort, plan_candidates  # noqa: E402
+
+CRITERIA = ("Clarity", "Flow")
+UPLOAD_BATCH = 500  # the API's limit per POST …/samples
+POLL_INTERVAL_S = 0.02
+RUN_DEADLINE_S = 900.0
+START_TIMEOUT_S = 60.0
+TARGET_MEDIUM_10K_S = 60.0
+
+
+@dataclass(frozen=True)
+class Stack:
+    url: str
+    api_key: str
+    namespace: str
+    moto_endpoint: str
+
+
+@dataclass(frozen=True)
+class RunResult:
+    samples: int
+    effort: str
+    status: str
+    wall_s: float
+    execution_s: float | None
+    transitions: int
+    map_iterations: int
+    candidates: int
+    objective: float | None
+    spearman: dict[str, float]
+    error: str | None
+
+    @property
+    def per_candidate(self) -> float:
+        return self.transitions / self.candidates if self.candidates else float("nan")
+
+
+@contextmanager
+def local_stack(log_dir: Path) -> Iterator[Stack]:
+    """``python -m local.stack`` on free ports; Ctrl-C'd at the end."""
+    ready = log_dir / "ready.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    with (log_dir / "stdout.log").open("wb") as out, (log_dir / "stderr.log").open("wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local.stack", "--port", "0", "--ready-file", str(ready)],
+            cwd=ROOT,
+            env={**env, "PYTHONUNBUFFERED": "1"},
+            stdout=out,
+            stderr=err,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not ready.exists():  # no other signal: poll the ready file, bounded
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the local stack did not start; see {log_dir}")
+            time.sleep(0.05)
+        info = json.loads(ready.read_text(encoding="utf-8"))
+        yield Stack(info["url"], info["api_key"], info["namespace"], info["moto_endpoint"])
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+class Client:
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.session = requests.Session()
+        self.session.headers.update(
+            {"Authorization": f"Bearer {stack.api_key}", "Content-Type": "application/json"}
+        )
+
+    def call(self, method: str, path: str, body: Any = None, expect: int | None = None) -> Any:
+        response = self.session.request(
+            method,
+            self.stack.url + path,
+            data=json.dumps(body) if body is not None else None,
+            timeout=120,
+        )
+        if expect is not None and response.status_code != expect:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:500]}")
+        return response.json() if response.content else None
+
+
+def upload(client: Client, handle: str, count: int, seed: int) -> float:
+    samples = labelled_samples(count, CRITERIA, seed=seed)
+    started = time.perf_counter()
+    for offset in range(0, count, UPLOAD_BATCH):
+        batch = samples[offset : offset + UPLOAD_BATCH]
+        client.call("POST", f"/v1/models/{handle}/samples", {"samples": batch}, expect=201)
+    return time.perf_counter() - started
+
+
+def execution_arn(sfn: Any, run_id: str) -> str | None:
+    """The run's execution (named after the run) in the stack's training state machine."""
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        if "TrainingStateMachine" not in machine["name"]:
+            continue
+        for page in sfn.get_paginator("list_executions").paginate(
+            stateMachineArn=machine["stateMachineArn"]
+        ):
+            for execution in page["executions"]:
+                if execution["name"] == run_id:
+                    return str(execution["executionArn"])
+    return None
+
+
+def history_counts(sfn: Any, arn: str) -> tuple[int, int, float | None]:
+    """(``*StateEntered`` events, Map iterations started, execution seconds)."""
+    transitions = iterations = 0
+    for page in sfn.get_paginator("get_execution_history").paginate(executionArn=arn):
+        for event in page["events"]:
+            kind = event["type"]
+            transitions += kind.endswith("StateEntered")
+            iterations += kind == "MapIterationStarted"
+    described = sfn.describe_execution(executionArn=arn)
+    stop = described.get("stopDate")
+    seconds = (stop - described["startDate"]).total_seconds() if stop else None
+    return transitions, iterations, seconds
+
+
+def train(client: Client, sfn: Any, handle: str, samples: int, effort: str) -> RunResult:
+    model = client.call("GET", f"/v1/models/{handle}", expect=200)
+    body: dict[str, Any] = {"effort": effort}
+    if model["state"] == "ready":
+        body["reoptimize_params"] = True  # a ready model only trains again for a fresh search
+    started = time.perf_counter()
+    accepted = client.call("POST", f"/v1/models/{handle}/train", body, expect=202)
+    run_id = accepted["run_id"]
+    deadline = time.monotonic() + RUN_DEADLINE_S
+    while True:
+        model = client.call("GET", f"/v1/models/{handle}", expect=200)
+        if model["state"] != "busy":
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{handle} still busy after {RUN_DEADLINE_S} s")
+        time.sleep(POLL_INTERVAL_S)
+    wall = time.perf_counter() - started
+    run = client.call("GET", f"/v1/models/{handle}/runs/{run_id}", expect=200)
+    arn = execution_arn(sfn, run_id)
+    transitions, iterations, execution_s = history_counts(sfn, arn) if arn else (0, 0, None)
+    objective: float | None = None
+    spearman: dict[str, float] = {}
+    if run["status"] == "succeeded":
+        version = client.call("GET", f"/v1/models/{handle}/versions/{run['version']}", expect=200)
+        metrics = version["metrics"]
+        objective = metrics.get("objective")
+        spearman = {c: metrics[c]["spearman"] for c in CRITERIA if c in metrics}
+    error = run.get("error")
+    return RunResult(
+        samples=samples,
+        effort=effort,
+        status=run["status"],
+        wall_s=wall,
+        execution_s=execution_s,
+        transitions=transitions,
+        map_iterations=iterations,
+        candidates=len(plan_candidates(cast("Effort", effort))),
+        objective=objective,
+        spearman=spearman,
+        error=f"{error['code']}: {error['message']}" if error else None,
+    )
+
+
+def table(results: Sequence[RunResult]) -> str:
+    lines = [
+        "| samples | effort | status | wall s | execution s | transitions | candidates "
+        "| transitions/candidate | Map iterations | best objective | Spearman (Clarity, Flow) |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        execution = f"{r.execution_s:.1f}" if r.execution_s is not None else "-"
+        objective = f"{r.objective:.4f}" if r.objective is not None else "-"
+        spearman = ", ".join(f"{r.spearman[c]:.3f}" for c in CRITERIA if c in r.spearman)
+        lines.append(
+            f"| {r.samples:,} | {r.effort} | {r.status} | {r.wall_s:.1f} | {execution} "
+            f"| {r.transitions} | {r.candidates} | {r.per_candidate:.2f} | {r.map_iterations} "
+            f"| {objective} | {spearman or r.error or '-'} |"
+        )
+    return "\n".join(lines)
+
+
+def missed_targets(results: Sequence[RunResult]) -> list[str]:
+    missed: list[str] = []
+    for r in results:
+        if r.status != "succeeded":
+            missed.append(f"{r.samples:,} samples, {r.effort}: run {r.status} ({r.error})")
+        if r.samples == 10_000 and r.effort == "medium" and r.wall_s > TARGET_MEDIUM_10K_S:
+            missed.append(f"medium on 10,000 samples took {r.wall_s:.1f} s (> 60 s)")
+    for size in sorted({r.samples for r in results}):
+        runs = sorted((r for r in results if r.samples == size), key=lambda r: r.candidates)
+        for smaller, larger in itertools.pairwise(runs):
+            if larger.per_candidate > smaller.per_candidate * 1.05:
+                missed.append(
+                    f"{size:,} samples: transitions/candidate grew from {smaller.effort} "
+                    f"({smaller.per_candidate:.2f}) to {larger.effort} ({larger.per_candidate:.2f})"
+                )
+    return missed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--sizes", default="1000,10000", help="sample counts, comma-separated")
+    parser.add_argument("--efforts", default="low,medium,high", help="efforts, comma-separated")
+    parser.add_argument("--max", action="store_true", help="also run effort 'max'")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    efforts = [e for e in args.efforts.split(",") if e] + (["max"] if args.max else [])
+
+    results: list[RunResult] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-training-") as tmp,
+        local_stack(Path(tmp)) as stack,
+    ):
+        client = Client(stack)
+        sfn = boto3.client(
+            "stepfunctions",
+            endpoint_url=stack.moto_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        for size in sizes:
+            handle = f"{stack.namespace}.bench-{size}-{int(time.time())}"
+            client.call("POST", "/v1/models", {"handle": handle, "criteria": list(CRITERIA)}, 201)
+            seconds = upload(client, handle, size, seed=size)
+            print(f"uploaded {size:,} samples to {handle} in {seconds:.1f} s", flush=True)
+            for effort in efforts:
+                result = train(client, sfn, handle, size, effort)
+                print(
+                    f"  {effort}: {result.status} in {result.wall_s:.1f} s, "
+                    f"{result.transitions} transitions, {result.candidates} candidates",
+                    flush=True,
+                )
+                results.append(result)
+    print()
+    print(table(results))
+    missed = missed_targets(results)
+    print()
+    print(
+        "Targets missed:\n" + "\n".join(f"- {m}" for m in missed) if missed else "All targets met."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

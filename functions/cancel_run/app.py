@@ -1,0 +1,31 @@
+"""POST /v1/models/{handle}/runs/{run_id}/cancel: stop a running run; the model returns to the
+state it had before the run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from u22a8.api.http import caller_namespace, json_response, make_resolver
+from u22a8.api.run_mapping import run_resource
+from u22a8.domain import runs_service
+from u22a8.observability import logger, metrics
+
+app = make_resolver()
+
+
+@app.post("/v1/models/<handle>/runs/<run_id>/cancel")
+def cancel_run(handle: str, run_id: str) -> Response[str]:
+    run = runs_service.cancel_run(caller_namespace(app), handle, run_id)
+    metrics.add_metric(name="RunsCancelled", unit=MetricUnit.Count, value=1)
+    return json_response(200, run_resource(run))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

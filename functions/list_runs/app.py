@@ -1,0 +1,30 @@
+"""GET /v1/models/{handle}/runs: the model's training runs, newest first, paginated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from u22a8.api.http import caller_namespace, json_response, make_resolver
+from u22a8.api.pagination import page_params
+from u22a8.api.run_mapping import run_page
+from u22a8.domain import runs_service
+from u22a8.observability import logger, metrics
+
+app = make_resolver()
+
+
+@app.get("/v1/models/<handle>/runs")
+def list_runs(handle: str) -> Response[str]:
+    limit, cursor = page_params(app.current_event.query_string_parameters or {})
+    page = runs_service.list_runs(caller_namespace(app), handle, limit, cursor)
+    return json_response(200, run_page(page))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

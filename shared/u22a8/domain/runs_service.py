@@ -1,0 +1,224 @@
+"""Use cases of training runs: start one (``POST …/train``), read them, cancel one, and release a
+model when its run ends without publishing (``finish_run``, shared by cancel, archive and the
+reconciler).
+
+Starting is a claim then a start (docs/training-design.md): one transaction makes the model busy
+and stores the run, then one ``StartExecution`` named after the run. A refused claim returns the
+model as it was, which answers every row of the transition table without a read. A start that
+fails undoes the claim, so a model is never busy without an execution behind it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from u22a8.config import get_settings
+from u22a8.data import executions, models_repo, runs_repo
+from u22a8.data.execution_status import execution_arn
+from u22a8.data.runs_repo import ClaimRefused
+from u22a8.domain.clock import utc_now
+from u22a8.domain.errors import (
+    ModelArchived,
+    ModelBusy,
+    ModelNotFound,
+    PreconditionFailed,
+    RunNotFound,
+    RunNotRunning,
+    ServiceBusy,
+)
+from u22a8.domain.handles import require_visible
+from u22a8.domain.model import ModelState, OperationError
+from u22a8.domain.run import (
+    START_FAILED,
+    TRAIN,
+    Run,
+    RunPage,
+    RunStatus,
+    TrainRequest,
+    new_run_id,
+    require_valid_run_id,
+)
+from u22a8.observability import logger
+
+# StopExecution's error and cause, as the execution's history and the status-change event show.
+CANCELLED_ERROR = "Cancelled"
+CANCELLED_BY_USER = "cancelled by the user"
+CANCELLED_BY_ARCHIVE = "the model was archived"
+
+_FAILED_WITHOUT_REASON = OperationError(
+    code="run-failed",
+    message="The training run failed; no new version was published. Train again.",
+)
+
+
+@dataclass(frozen=True)
+class TrainOutcome:
+    """What ``POST …/train`` answers: the model's state, and the run (``None``: none queued)."""
+
+    state: ModelState
+    run_id: str | None
+
+
+def _state_machine_arn() -> str:
+    arn = get_settings().training_state_machine_arn
+    if not arn:
+        raise RuntimeError("TRAINING_STATE_MACHINE_ARN is not set")
+    return arn
+
+
+# --- train -------------------------------------------------------------------------------------
+
+
+def train(
+    caller_namespace: str, handle: str, request: TrainRequest, expected_revision: int | None
+) -> TrainOutcome:
+    """Start a run if the model's state calls for one (the contract's transition table)."""
+    require_visible(handle, caller_namespace)
+    machine = _state_machine_arn()
+    claimable = [ModelState.DRAFT, ModelState.FAILED]
+    if request.reoptimize_params:
+        claimable.append(ModelState.READY)
+    run_id = new_run_id()
+    run = Run(
+        run_id=run_id,
+        kind=TRAIN,
+        status=RunStatus.RUNNING,
+        started_at=utc_now(),
+        effort=request.effort,
+        reoptimize_params=request.reoptimize_params,
+        progress=0.0,
+        execution_arn=execution_arn(machine, run_id),
+    )
+    try:
+        runs_repo.claim(handle, run, request, claimable, expected_revision)
+    except ClaimRefused as refused:
+        return _refused(handle, request, expected_revision, refused)
+    payload = {
+        "handle": handle,
+        "run_id": run_id,
+        "kind": TRAIN,
+        "effort": request.effort,
+        "reoptimize_params": request.reoptimize_params,
+    }
+    try:
+        executions.start(machine, run_id, payload)
+    except executions.StartFailed:
+        logger.exception("training execution not started", extra={"run_id": run_id})
+        _undo_claim(handle, run_id)
+        raise ServiceBusy(retry_after_s=1) from None
+    logger.info("training run started", extra={"handle": handle, "run_id": run_id})
+    return TrainOutcome(ModelState.BUSY, run_id)
+
+
+def _refused(
+    handle: str, request: TrainRequest, expected_revision: int | None, refused: ClaimRefused
+) -> TrainOutcome:
+    """Why the claim was refused, from the model as it was; some refusals are answers."""
+    model = refused.existing
+    if model is None:
+        raise ModelNotFound(handle)
+    if model.state is ModelState.ARCHIVED:
+        raise ModelArchived(handle)
+    running = refused.running
+    if model.state is ModelState.BUSY and running is not None and running.same_as(request):
+        # The same request again: already applied, so its answer stands (RFC 9110 13.1.1 lets
+        # a 2xx answer a failed If-Match whose change has been made).
+        return TrainOutcome(ModelState.BUSY, running.run_id)
+    if expected_revision is not None and model.revision != expected_revision:
+        raise PreconditionFailed(handle)
+    if model.state is ModelState.BUSY:
+        raise ModelBusy(handle, running.run_id if running else None)
+    if model.state is ModelState.READY:
+        return TrainOutcome(ModelState.READY, None)  # nothing to do: retraining is automatic
+    raise RuntimeError(f"claim of {handle} refused in state {model.state}")
+
+
+def _undo_claim(handle: str, run_id: str) -> None:
+    try:
+        runs_repo.undo_claim(handle, run_id, START_FAILED, utc_now())
+    except Exception:
+        # The stuck-run sweeper releases a claim whose execution never started.
+        logger.exception("could not undo a run claim", extra={"handle": handle, "run_id": run_id})
+
+
+# --- release -----------------------------------------------------------------------------------
+
+
+def finish_run(handle: str, run_id: str, outcome: str, error: OperationError | None = None) -> bool:
+    """End a run ``failed`` (with ``error``) or ``cancelled`` and release its model.
+
+    Idempotent: when the run no longer holds the model (released already, by this or by the
+    workflow's publish) nothing is written and ``False`` is returned.
+    """
+    status = RunStatus(outcome)
+    if status is RunStatus.FAILED and error is None:
+        error = _FAILED_WITHOUT_REASON
+    if status is RunStatus.CANCELLED:
+        error = None
+    return runs_repo.release(handle, run_id, status, error, utc_now())
+
+
+def stop_run(handle: str, run_id: str, cause: str, now: str | None = None) -> bool:
+    """Stop the run's execution, then release the model as cancelled (whether or not the
+    execution existed); whether this call released it."""
+    executions.stop(execution_arn(_state_machine_arn(), run_id), CANCELLED_ERROR, cause)
+    return runs_repo.release(handle, run_id, RunStatus.CANCELLED, None, now or utc_now())
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+
+def _missing(handle: str, run_id: str) -> Exception:
+    """No such run: because there is no such model (404 model), or no such run of it."""
+    if models_repo.get(handle) is None:
+        return ModelNotFound(handle)
+    return RunNotFound(handle, run_id)
+
+
+def get_run(caller_namespace: str, handle: str, run_id: str) -> Run:
+    require_visible(handle, caller_namespace)
+    require_valid_run_id(run_id)
+    run = runs_repo.get(handle, run_id)
+    if run is None:
+        raise _missing(handle, run_id)
+    return run
+
+
+def list_runs(caller_namespace: str, handle: str, limit: int, cursor: str | None) -> RunPage:
+    """Newest first. An empty page is checked against the model (404 when it does not exist)."""
+    require_visible(handle, caller_namespace)
+    page = runs_repo.list_page(handle, limit, cursor)
+    if not page.runs and models_repo.get(handle) is None:
+        raise ModelNotFound(handle)
+    return page
+
+
+# --- cancel ------------------------------------------------------------------------------------
+
+
+def cancel_run(caller_namespace: str, handle: str, run_id: str) -> Run:
+    """Stop a running run; the model returns to the state it had before it (its active version,
+    if any, untouched). Answers the run as it ended."""
+    require_visible(handle, caller_namespace)
+    require_valid_run_id(run_id)
+    run = runs_repo.get(handle, run_id)
+    if run is None:
+        raise _missing(handle, run_id)
+    if run.status is not RunStatus.RUNNING:
+        raise _not_running(handle, run)
+    now = utc_now()
+    if stop_run(handle, run_id, CANCELLED_BY_USER, now):
+        return replace(run, status=RunStatus.CANCELLED, finished_at=now)
+    # The run ended meanwhile: cancelled by someone else (the reconciler hears of the stop too),
+    # or it succeeded or failed before the stop took effect.
+    ended = runs_repo.get(handle, run_id)
+    if ended is not None and ended.status is RunStatus.CANCELLED:
+        return ended
+    raise _not_running(handle, ended or run)
+
+
+def _not_running(handle: str, run: Run) -> Exception:
+    model = models_repo.get(handle)
+    if model is not None and model.state is ModelState.ARCHIVED:
+        return ModelArchived(handle)
+    return RunNotRunning(handle, run.run_id, run.status.value)

@@ -1,0 +1,209 @@
+"""Reconciling ended runs: reading the status-change event, choosing the outcome, sweeping.
+
+The writes themselves (``runs_service.finish_run``, ``runs_repo.undo_claim``) are replaced by
+recorders here; tests/integration/test_reconcile.py runs them for real through the workflow.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from u22a8.data import busy_index, execution_status
+from u22a8.domain import reconcile
+from u22a8.domain.model import OperationError
+from u22a8.domain.reconcile import EndedRun
+
+MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:stack-training"
+NOW = datetime(2026, 5, 19, 12, 0, tzinfo=UTC)
+
+
+def _execution(run_id: str) -> str:
+    return execution_status.execution_arn(MACHINE, run_id)
+
+
+@pytest.fixture
+def finished(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
+    """Every release the domain asks for; each one "changes" the model."""
+    calls: list[tuple[str, ...]] = []
+
+    def finish_run(handle: str, run_id: str, outcome: str, error: OperationError | None) -> bool:
+        calls.append((handle, run_id, outcome, error.code if error else ""))
+        return True
+
+    def undo_claim(handle: str, run_id: str, error: OperationError, now: str) -> bool:
+        calls.append((handle, run_id, "undo", error.code))
+        return True
+
+    monkeypatch.setattr(reconcile.runs_service, "finish_run", finish_run)
+    monkeypatch.setattr(reconcile.runs_repo, "undo_claim", undo_claim)
+    monkeypatch.setattr(reconcile.artifacts, "delete_artifacts", lambda keys: [])
+    return calls
+
+
+def test_execution_arn_follows_from_the_state_machine() -> None:
+    assert _execution("run_1") == (
+        "arn:aws:states:us-east-1:123456789012:execution:stack-training:run_1"
+    )
+    with pytest.raises(ValueError, match="not a state machine ARN"):
+        execution_status.execution_arn("arn:aws:lambda:us-east-1:1:function:f", "run_1")
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome", "code"),
+    [
+        ("ABORTED", "cancelled", None),
+        ("TIMED_OUT", "failed", "run-timed-out"),
+        ("FAILED", "failed", "run-failed"),
+        ("SUCCEEDED", "failed", "run-failed"),
+        (reconcile.NEVER_STARTED, "failed", "start-failed"),
+    ],
+)
+def test_each_ending_has_an_outcome_and_an_actionable_error(
+    status: str, outcome: str, code: str | None
+) -> None:
+    got_outcome, error = reconcile.ending(EndedRun("acme.m", "run_1", status, "States.Runtime"))
+    assert got_outcome == outcome
+    assert (error.code if error else None) == code
+    if error is not None:
+        assert "Train again" in error.message
+        assert "Traceback" not in error.message
+
+
+def test_event_input_names_the_run() -> None:
+    detail = {
+        "executionArn": _execution("run_1"),
+        "name": "run_1",
+        "status": "FAILED",
+        "error": "RuntimeError",
+        "input": json.dumps({"handle": "acme.m", "run_id": "run_1", "effort": "low"}),
+        "inputDetails": {"included": True},
+    }
+
+    def never(arn: str) -> execution_status.ExecutionStatus | None:
+        raise AssertionError("no DescribeExecution when the input is in the event")
+
+    assert reconcile.from_status_change(detail, never) == EndedRun(
+        "acme.m", "run_1", "FAILED", "RuntimeError"
+    )
+
+
+def test_an_input_left_out_of_the_event_is_described() -> None:
+    detail = {
+        "executionArn": _execution("run_2"),
+        "name": "run_2",
+        "status": "TIMED_OUT",
+        "input": None,
+        "inputDetails": {"included": False},
+    }
+    described = execution_status.ExecutionStatus(
+        _execution("run_2"), "run_2", "TIMED_OUT", {"handle": "acme.m"}, None, None
+    )
+    assert reconcile.from_status_change(detail, lambda arn: described) == EndedRun(
+        "acme.m", "run_2", "TIMED_OUT"
+    )
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        {"status": "FAILED", "executionArn": _execution("x"), "name": "x", "input": "{}"},
+        {"status": "FAILED", "executionArn": _execution("x"), "name": "x", "input": "not json"},
+        {"status": "FAILED", "executionArn": _execution("x"), "name": "x", "input": "[1]"},
+    ],
+)
+def test_an_execution_that_names_no_model_is_left_alone(
+    detail: dict[str, Any], finished: list[tuple[str, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reconcile.execution_status, "describe", lambda arn: None)
+    assert reconcile.reconcile_status_change(detail) is False
+    assert finished == []
+
+
+@pytest.mark.parametrize("status", ["SUCCEEDED", "RUNNING", None])
+def test_statuses_outside_the_rule_are_ignored(
+    status: str | None, finished: list[tuple[str, ...]]
+) -> None:
+    detail = {"status": status, "input": json.dumps({"handle": "acme.m", "run_id": "run_1"})}
+    assert reconcile.reconcile_status_change(detail) is False
+    assert finished == []
+
+
+def test_an_aborted_execution_cancels_its_run(finished: list[tuple[str, ...]]) -> None:
+    detail = {
+        "status": "ABORTED",
+        "name": "run_1",
+        "input": json.dumps({"handle": "acme.m", "run_id": "run_1"}),
+    }
+    assert reconcile.reconcile_status_change(detail) is True
+    assert finished == [("acme.m", "run_1", "cancelled", "")]
+
+
+# -- the sweep ----------------------------------------------------------------------------------
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def test_the_sweep_reconciles_only_runs_whose_execution_is_over(
+    monkeypatch: pytest.MonkeyPatch, finished: list[tuple[str, ...]]
+) -> None:
+    busy = [
+        busy_index.BusyModel("acme.running", "run_running", _stamp(NOW)),
+        busy_index.BusyModel("acme.aborted", "run_aborted", _stamp(NOW)),
+        busy_index.BusyModel("acme.timed-out", "run_timed_out", _stamp(NOW)),
+        busy_index.BusyModel("acme.redriving", "run_redriving", _stamp(NOW)),
+        busy_index.BusyModel("acme.orphan", "run_orphan", _stamp(NOW - timedelta(minutes=6))),
+        busy_index.BusyModel("acme.starting", "run_starting", _stamp(NOW - timedelta(minutes=1))),
+        busy_index.BusyModel("acme.no-run", None, None),
+        busy_index.BusyModel("acme.broken", "run_broken", _stamp(NOW)),
+    ]
+    statuses = {
+        "run_running": "RUNNING",
+        "run_aborted": "ABORTED",
+        "run_timed_out": "TIMED_OUT",
+        "run_redriving": "PENDING_REDRIVE",
+    }
+
+    def describe(arn: str) -> execution_status.ExecutionStatus | None:
+        run_id = arn.rsplit(":", 1)[1]
+        if run_id == "run_broken":
+            raise RuntimeError("throttled")
+        if run_id not in statuses:
+            return None
+        return execution_status.ExecutionStatus(arn, run_id, statuses[run_id], None, None, None)
+
+    monkeypatch.setattr(reconcile.busy_index, "busy_models", lambda: iter(busy))
+    monkeypatch.setattr(reconcile.execution_status, "describe", describe)
+
+    report = reconcile.sweep(MACHINE, now=NOW)
+
+    assert report.busy == len(busy)
+    assert report.reconciled == ["run_aborted", "run_timed_out", "run_orphan"]
+    assert report.errors == ["acme.broken"]  # reported, and the sweep went on
+    assert finished == [
+        ("acme.aborted", "run_aborted", "cancelled", ""),
+        ("acme.timed-out", "run_timed_out", "failed", "run-timed-out"),
+        ("acme.orphan", "run_orphan", "undo", "start-failed"),
+    ]
+
+
+def test_the_sweep_needs_the_state_machine() -> None:
+    with pytest.raises(ValueError, match="TRAINING_STATE_MACHINE_ARN"):
+        reconcile.sweep("")
+
+
+def test_a_sweep_that_could_not_check_every_model_fails_visibly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from functions.sweep_stuck_runs import app
+    from local.gateway import FakeLambdaContext
+
+    report = reconcile.SweepReport(busy=3, reconciled=["run_1"], errors=["acme.broken"])
+    monkeypatch.setattr(app.reconcile, "sweep", lambda arn: report)
+    with pytest.raises(reconcile.SweepIncomplete, match="1 busy models could not be checked"):
+        app.handler({}, FakeLambdaContext(function_name="SweepStuckRunsFunction"))  # type: ignore[arg-type]
