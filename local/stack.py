@@ -104,6 +104,10 @@ def provision(prefix: str, namespace: str) -> tuple[dict[str, str], str]:
     create_buckets(boto3.client("s3"), names)
     # The functions and state machines are created by ``local.engine.running``.
     os.environ.update(function_environment(names))
+    # moto answers a Query of a few thousand samples in seconds (its serializer takes about a
+    # millisecond an item), where DynamoDB takes ~100 ms: the request path's 3 s read timeout
+    # would fail every large read here, so the local stack waits longer.
+    os.environ.setdefault("AWS_READ_TIMEOUT_S", "60")
 
     from u22a8.domain.keys_service import issue_key
 
@@ -472,6 +476,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from local import engine
     from local.moto_fidelity import serialize_dynamodb
+    from local.moto_speed import item_level_transaction_rollback
 
     moto: ThreadedMotoServer | None = None
     httpd: LocalServer | None = None
@@ -488,6 +493,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: port {args.moto_port} (--moto-port) is in use.", file=sys.stderr)
             return 1
         serialize_dynamodb()
+        item_level_transaction_rollback()  # else a transaction copies every sample of the table
         engine.enable()  # before any state machine exists
         moto = ThreadedMotoServer(ip_address="127.0.0.1", port=args.moto_port, verbose=False)
         moto.start()

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
-import types
 from typing import Any
 
-import boto3
 import pytest
 
 from local.synthetic import labelled_samples
 from tests.integration.workflow_support import Engine, training_engine
-from u22a8.data import clients
 from u22a8.config import get_settings
+from u22a8.data import clients
 
 
 def _finish_run(handle: str, run_id: str, outcome: str, error: Any) -> bool:
@@ -80,8 +77,8 @@ def _claim(handle: str, run_id: str) -> None:
 
 
 def test_dev(engine: Engine) -> None:
-    from tests.helpers import GatewayClient
     from local.gateway import Gateway
+    from tests.helpers import GatewayClient
     from u22a8.domain.keys_service import issue_key
 
     api = GatewayClient(Gateway(), issue_key("acme", "t").key)
@@ -121,8 +118,8 @@ def test_dev(engine: Engine) -> None:
 
 
 def test_dev_fail(engine: Engine) -> None:
-    from tests.helpers import GatewayClient
     from local.gateway import Gateway
+    from tests.helpers import GatewayClient
     from u22a8.domain.keys_service import issue_key
 
     api = GatewayClient(Gateway(), issue_key("acme", "t").key)
@@ -162,21 +159,48 @@ def test_dev_fail(engine: Engine) -> None:
 def test_dev_timing(engine: Engine, n: int, effort: str) -> None:
     from local.gateway import Gateway
     from tests.helpers import GatewayClient
-    from u22a8.domain.keys_service import issue_key
     from u22a8.data import runs_repo
-    from u22a8.domain.run import Run, RunStatus, TrainRequest
+    from u22a8.domain.keys_service import issue_key
     from u22a8.domain.model import ModelState
+    from u22a8.domain.run import Run, RunStatus, TrainRequest
+
     api = GatewayClient(Gateway(), issue_key("acme", "t").key)
     handle = "acme.dev"
     assert api.post("/v1/models", {"handle": handle, "criteria": ["Clarity", "Flow"]}).status == 201
     data = labelled_samples(n, ["Clarity", "Flow"], seed=3)
     for i in range(0, n, 500):
-        assert api.post(f"/v1/models/{handle}/samples", {"samples": data[i:i+500]}).status == 201
+        assert (
+            api.post(f"/v1/models/{handle}/samples", {"samples": data[i : i + 500]}).status == 201
+        )
     run_id = "run_000000000001abcdabcd"
-    runs_repo.claim(handle, Run(run_id=run_id, kind="train", status=RunStatus.RUNNING, started_at="2026-01-01T00:00:00.000Z", effort=effort, progress=0.0), TrainRequest(effort=effort), [ModelState.DRAFT], None)
+    runs_repo.claim(
+        handle,
+        Run(
+            run_id=run_id,
+            kind="train",
+            status=RunStatus.RUNNING,
+            started_at="2026-01-01T00:00:00.000Z",
+            effort=effort,
+            progress=0.0,
+        ),
+        TrainRequest(effort=effort),
+        [ModelState.DRAFT],
+        None,
+    )
     t = time.monotonic()
-    engine.sfn.start_execution(stateMachineArn=engine.state_machine_arn, name=run_id,
-        input=json.dumps({"handle": handle, "run_id": run_id, "kind": "train", "effort": effort, "reoptimize_params": False}))
+    engine.sfn.start_execution(
+        stateMachineArn=engine.state_machine_arn,
+        name=run_id,
+        input=json.dumps(
+            {
+                "handle": handle,
+                "run_id": run_id,
+                "kind": "train",
+                "effort": effort,
+                "reoptimize_params": False,
+            }
+        ),
+    )
     end = engine.wait(run_id)
     print("\nTIMING", n, effort, round(time.monotonic() - t, 2), end.status)
     hist = engine.history(run_id)

@@ -12,7 +12,8 @@ from u22a8.api.mapping import (
     model_resource,
     new_model,
 )
-from u22a8.api.schemas import ModelCreate, ModelOut, ModelPatch
+from u22a8.api.schemas import ModelCreate, ModelPatch
+from u22a8.api.views import ModelOut
 from u22a8.domain.model import (
     UNSET,
     AutoPrune,

@@ -3,26 +3,16 @@
 The key is scoped to the caller's namespace and the operation, the request body is the payload that
 must match on a retry (else 422), and a replay is marked with ``Idempotent-Replayed: true``.
 Failed requests (any raised error) are not stored, so a client may retry them with the same key.
+
+Powertools' idempotency utility is imported only when a request carries the header, so requests
+without one (and cold starts) do not pay for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any, TypedDict
-
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyPersistenceLayerError,
-    IdempotencyValidationError,
-)
-from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from u22a8.config import get_settings
 from u22a8.data import clients
@@ -33,6 +23,11 @@ from u22a8.domain.errors import (
     RequestInProgress,
     ServiceBusy,
 )
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+    from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -54,6 +49,8 @@ def _mark_replayed(response: Any, idempotent_data: DataRecord) -> Any:
 
 @cache
 def _config() -> IdempotencyConfig:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
     return IdempotencyConfig(
         event_key_jmespath="[scope, key]",
         payload_validation_jmespath="body",
@@ -64,6 +61,11 @@ def _config() -> IdempotencyConfig:
 
 @cache
 def _runner() -> Callable[..., StoredResponse]:
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        idempotent_function,
+    )
+
     persistence = DynamoDBPersistenceLayer(
         table_name=get_settings().idempotency_table, boto3_client=clients.dynamodb()
     )
@@ -93,6 +95,12 @@ def run_once(
     """Run ``operation`` once per (scope, key); without a key it simply runs."""
     if key is None:
         return operation()
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
+        IdempotencyValidationError,
+    )
+
     if context is not None:
         _config().register_lambda_context(context)
     try:

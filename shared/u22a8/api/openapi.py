@@ -31,7 +31,7 @@ from u22a8.api.operations import (
     Operation,
     Parameter,
 )
-from u22a8.api.schemas import Problem
+from u22a8.api.views import Problem
 from u22a8.domain import errors
 
 OPENAPI_VERSION = "3.1.0"

@@ -40,9 +40,10 @@ from pydantic import BaseModel
 from u22a8.api.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
 from u22a8.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from u22a8.api.run_schemas import RunOut, RunPage, TrainIn, TrainOut
-from u22a8.api.sample_schemas import SamplePage, SamplesCreated, SamplesIn
-from u22a8.api.schemas import ModelCreate, ModelOut, ModelPage, ModelPatch
-from u22a8.api.version_schemas import TagIn, VersionOut, VersionPage
+from u22a8.api.sample_schemas import SamplesIn
+from u22a8.api.schemas import ModelCreate, ModelPatch
+from u22a8.api.version_schemas import TagIn
+from u22a8.api.views import ModelOut, ModelPage, SamplePage, SamplesCreated, VersionOut, VersionPage
 from u22a8.domain import errors
 from u22a8.domain.handles import HANDLE_PATTERN
 from u22a8.domain.model import ModelState

@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from u22a8.api.schemas import Effort, OperationErrorOut
+from u22a8.api.schemas import Effort
+from u22a8.api.views import OperationErrorOut
 
 
 class TrainIn(BaseModel):

@@ -41,19 +41,3 @@ class SamplesIn(BaseModel):
         max_length=MAX_SAMPLES_PER_CALL,
         description=f"1 to {MAX_SAMPLES_PER_CALL} samples; all are stored or none.",
     )
-
-
-class SamplesCreated(BaseModel):
-    sample_ids: list[str] = Field(description="The new samples' ids, in the order sent.")
-
-
-class SampleOut(BaseModel):
-    sample_id: str
-    text: str
-    scores: dict[str, float]
-    created_at: str
-
-
-class SamplePage(BaseModel):
-    data: list[SampleOut]
-    next_cursor: str | None

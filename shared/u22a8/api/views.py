@@ -1,0 +1,107 @@
+"""Response schemas: the public JSON shapes, used to generate the OpenAPI document.
+
+Handlers build responses with the ``*_mapping`` modules and never import this module, so a cold
+start does not pay for building these Pydantic models.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class AutoPruneOut(BaseModel):
+    keep_unnamed: int
+    keep_first_of_month: bool
+
+
+class OperationErrorOut(BaseModel):
+    code: str
+    message: str
+
+
+class LastOperationOut(BaseModel):
+    kind: Literal["train", "retrain"]
+    status: Literal["running", "succeeded", "failed", "cancelled"]
+    started_at: str
+    run_id: str | None = None
+    finished_at: str | None = None
+    progress: float | None = None
+    error: OperationErrorOut | None = None
+
+
+class ModelOut(BaseModel):
+    handle: str
+    task: str
+    objective: str
+    criteria: list[str]
+    description: str | None
+    state: Literal["draft", "busy", "ready", "failed", "archived"]
+    active_version_id: str | None
+    active_version: int | None
+    tags: list[str]
+    zero_data_retention: bool
+    auto_prune: AutoPruneOut | None
+    last_operation: LastOperationOut | None
+    created_at: str
+    updated_at: str
+
+
+class ModelPage(BaseModel):
+    data: list[ModelOut]
+    next_cursor: str | None
+
+
+class ProblemFieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error of this API is shaped.
+
+    ``status`` is always present in answers from the handlers; API Gateway's own catch-all
+    responses (``DEFAULT_4XX``/``DEFAULT_5XX``) cannot know the numeric status and omit it.
+    """
+
+    type: str
+    title: str
+    status: int | None = None
+    detail: str
+    errors: list[ProblemFieldError] | None = None
+    request_id: str | None = None
+
+
+class SamplesCreated(BaseModel):
+    sample_ids: list[str] = Field(description="The new samples' ids, in the order sent.")
+
+
+class SampleOut(BaseModel):
+    sample_id: str
+    text: str
+    scores: dict[str, float]
+    created_at: str
+
+
+class SamplePage(BaseModel):
+    data: list[SampleOut]
+    next_cursor: str | None
+
+
+class VersionOut(BaseModel):
+    version_id: str
+    version: int
+    created_at: str
+    run_id: str | None = Field(description="The run that published the version.")
+    params: dict[str, Any] = Field(description="The fitted parameters.")
+    metrics: dict[str, Any] = Field(
+        description="Cross-validation metrics, per criterion and for the objective."
+    )
+    tags: list[str] = Field(description="The tags that name this version, sorted.")
+
+
+class VersionPage(BaseModel):
+    data: list[VersionOut]
+    next_cursor: str | None
