@@ -13,7 +13,8 @@ model until it is no longer busy. Per run it reports:
 * the state transitions of the execution (``GetExecutionHistory``: every ``*StateEntered`` event,
   which is what Step Functions Standard bills), the candidates evaluated (the library's plan for
   the effort, checked against the workflow's Map iterations), and transitions per candidate;
-* the best candidate's validation metric (the version's ``objective``, and Spearman per criterion).
+* the best candidate's validation metric: the version's objective (mean cross-validated AUC over
+  the criteria) and its cross-validated Spearman per criterion.
 
 Targets: ``medium`` on 10,000 samples with 2 criteria within 60 s; transitions growing no faster
 than candidates (transitions/candidate must not grow with effort). Always exits 0 and lists the
@@ -144,10 +145,8 @@ def upload(client: Client, handle: str, count: int, seed: int) -> float:
 
 
 def execution_arn(sfn: Any, run_id: str) -> str | None:
-    """The run's execution (named after the run) in the stack's training state machine."""
+    """The run's execution: named after the run, in the stack's (only) state machine."""
     for machine in sfn.list_state_machines()["stateMachines"]:
-        if "TrainingStateMachine" not in machine["name"]:
-            continue
         for page in sfn.get_paginator("list_executions").paginate(
             stateMachineArn=machine["stateMachineArn"]
         ):
@@ -196,7 +195,8 @@ def train(client: Client, sfn: Any, handle: str, samples: int, effort: str) -> R
     if run["status"] == "succeeded":
         version = client.call("GET", f"/v1/models/{handle}/versions/{run['version']}", expect=200)
         metrics = version["metrics"]
-        objective = metrics.get("objective")
+        # ``balanced_cosine``'s objective: the mean cross-validated AUC over the criteria.
+        objective = (metrics.get("objective") or {}).get("mean_auc")
         spearman = {c: metrics[c]["spearman"] for c in CRITERIA if c in metrics}
     error = run.get("error")
     return RunResult(
@@ -217,7 +217,8 @@ def train(client: Client, sfn: Any, handle: str, samples: int, effort: str) -> R
 def table(results: Sequence[RunResult]) -> str:
     lines = [
         "| samples | effort | status | wall s | execution s | transitions | candidates "
-        "| transitions/candidate | Map iterations | best objective | Spearman (Clarity, Flow) |",
+        "| transitions/candidate | Map iterations | best CV mean AUC "
+        "| CV Spearman (Clarity, Flow) |",
         "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:

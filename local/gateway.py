@@ -26,6 +26,7 @@ from types import ModuleType
 from typing import Any
 
 from local import template
+from local.isolation import isolate_invocations
 from local.resources import ACCOUNT_ID, REGION
 
 API_ID = "local"
@@ -123,6 +124,7 @@ def _compile(route: template.Route) -> _CompiledRoute:
 
 class Gateway:
     def __init__(self, stage: str | None = None) -> None:
+        isolate_invocations()
         self.stage = stage or str(template.parameter_default("StageName"))
         self.specs = template.functions()
         self.pools = {logical_id: FunctionPool(spec) for logical_id, spec in self.specs.items()}

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 
 import boto3
+import botocore.session
 import pytest
 from moto import mock_aws
 
@@ -30,6 +31,20 @@ from u22a8.data import clients
 # moto applies a conditional write without a lock; DynamoDB serializes writes to an item. Tests of
 # concurrent requests need the emulator to be faithful (see local/moto_fidelity.py).
 serialize_dynamodb()
+
+
+# mock_aws resets boto3's default session for every test, which would make each test parse
+# botocore's service models again; one shared data loader keeps that to once per run.
+_shared_loader = botocore.session.get_session().get_component("data_loader")
+
+
+def _setup_default_session(**kwargs: object) -> None:
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _shared_loader)
+    boto3.DEFAULT_SESSION = boto3.Session(botocore_session=session, **kwargs)  # type: ignore[arg-type]
+
+
+boto3.setup_default_session = _setup_default_session
 
 
 def _reset_caches() -> None:

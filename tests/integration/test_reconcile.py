@@ -215,6 +215,7 @@ def test_a_failed_execution_whose_record_failure_crashed_is_reconciled(
     assert operation["error"]["code"] == "run-failed"
     assert run_id in operation["error"]["message"]  # what to quote to support
     assert "crashed" not in operation["error"]["message"]  # never the exception's own words
+    assert "RuntimeError" not in operation["error"]["message"]
     run = _run(api, run_id)
     assert run["status"] == "failed"
     assert run["error"] == operation["error"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -164,3 +165,31 @@ def test_scheduled_event_shape() -> None:
     assert event["resources"] == [rule]
     assert event["time"] == "2026-01-02T03:04:05Z"
     assert event["detail"] == {}
+
+
+def test_scheduler_fires_each_schedule_until_stopped() -> None:
+    fired = threading.Event()
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    class Bus:
+        def invoke(self, function: str, event: dict[str, Any]) -> None:
+            calls.append((function, event))
+            if len(calls) == 2:
+                fired.set()
+
+    schedule = events.Schedule("SweepStuckRunsFunction", "Sweep", "rate(5 minutes)", 300)
+    scheduler = events.Scheduler(
+        Bus(),  # type: ignore[arg-type]
+        [schedule],
+        lambda s: f"arn:aws:events:us-east-1:123456789012:rule/{s.name}",
+        interval_override_s=0.01,
+    )
+    scheduler.start()
+    try:
+        assert fired.wait(10)
+    finally:
+        scheduler.stop()
+    function, event = calls[0]
+    assert function == "SweepStuckRunsFunction"
+    assert event["detail-type"] == "Scheduled Event"
+    assert event["resources"] == ["arn:aws:events:us-east-1:123456789012:rule/Sweep"]

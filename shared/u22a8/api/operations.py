@@ -42,8 +42,17 @@ from u22a8.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from u22a8.api.run_schemas import RunOut, RunPage, TrainIn, TrainOut
 from u22a8.api.sample_schemas import SamplesIn
 from u22a8.api.schemas import ModelCreate, ModelPatch
+from u22a8.api.score_schemas import MAX_TEXTS_PER_CALL, ScoreIn
 from u22a8.api.version_schemas import TagIn
-from u22a8.api.views import ModelOut, ModelPage, SamplePage, SamplesCreated, VersionOut, VersionPage
+from u22a8.api.views import (
+    ModelOut,
+    ModelPage,
+    SamplePage,
+    SamplesCreated,
+    ScoreOut,
+    VersionOut,
+    VersionPage,
+)
 from u22a8.domain import errors
 from u22a8.domain.handles import HANDLE_PATTERN
 from u22a8.domain.model import ModelState
@@ -130,6 +139,7 @@ TAGS: dict[str, str] = {
     "samples": "Labelled samples a model is trained on: add, list and delete.",
     "versions": "Published versions of a model, and the tags that name them.",
     "training": "Training runs: start one, follow it, cancel it.",
+    "scoring": "Scoring texts with a model's active version, or another one by number or tag.",
 }
 
 # --- problem types ------------------------------------------------------------------------------
@@ -149,6 +159,7 @@ PROBLEM_TYPES: dict[type[errors.DomainError], str] = {
     errors.ZeroDataRetention: "the model has zero-data-retention on, so samples cannot be stored",
     errors.VersionNotFound: "the model has no such version: never published, or pruned",
     errors.TagNotFound: "the model has no tag of this name",
+    errors.NoActiveVersion: "the model has no active version yet: train it first, then score",
     errors.RunNotFound: "the model has no run with this id",
     errors.ModelBusy: "another run holds the model; `run_id` names it: wait for it, or cancel it",
     errors.RunNotRunning: "the run has already ended (succeeded, failed or cancelled)",
@@ -221,6 +232,26 @@ TAG = Parameter(
     ),
     schema={"type": "string", "pattern": TAG_PATTERN},
     required=True,
+    example="prod",
+)
+VERSION_QUERY = Parameter(
+    component="VersionQuery",
+    name="version",
+    location="query",
+    description=(
+        f"Score with this version number (1 to {MAX_VERSION}) instead of the active version; "
+        "not together with `tag`."
+    ),
+    schema={"type": "integer", "minimum": 1, "maximum": MAX_VERSION},
+    example=2,
+)
+TAG_QUERY = Parameter(
+    component="TagQuery",
+    name="tag",
+    location="query",
+    description="Score with the version this tag names instead of the active version; not "
+    "together with `version`.",
+    schema={"type": "string", "pattern": TAG_PATTERN},
     example="prod",
 )
 RUN_ID = Parameter(
@@ -779,6 +810,50 @@ OPERATIONS: tuple[Operation, ...] = (
             errors.RunNotFound,
             errors.ModelArchived,
             errors.RunNotRunning,
+        ),
+    ),
+    Operation(
+        method="POST",
+        path="/v1/models/{handle}/score",
+        operation_id="scoreTexts",
+        summary="Score texts",
+        description=(
+            f"Scores 1 to {MAX_TEXTS_PER_CALL} texts, each for every criterion of the model, "
+            "from 0 (low) to 1 (high), with the active version, or with `version` or `tag` (not "
+            "both: 422). The answer names the version that scored. A model without an active "
+            "version is `409 no-active-version`: train it first. Archived and busy models score "
+            "with their active version. Texts are scored and forgotten: never stored, never "
+            "logged, whatever zero-data-retention says."
+        ),
+        tags=("scoring",),
+        parameters=(HANDLE, VERSION_QUERY, TAG_QUERY),
+        body=Body(
+            model=ScoreIn,
+            description="The texts. Unknown fields are rejected (422).",
+            example={"texts": [SAMPLE_EXAMPLE["text"], "Read the FAQ."]},
+        ),
+        responses={
+            200: Reply(
+                "One result per text, in the order sent.",
+                ScoreOut,
+                example={
+                    "version": 3,
+                    "version_id": VERSION_EXAMPLE["version_id"],
+                    "results": [
+                        {"Clarity": 0.91, "Empathy": 0.84},
+                        {"Clarity": 0.62, "Empathy": 0.07},
+                    ],
+                },
+            )
+        },
+        errors=(
+            errors.MalformedJson,
+            errors.PayloadTooLarge,
+            errors.InvalidInput,
+            errors.ModelNotFound,
+            errors.VersionNotFound,
+            errors.TagNotFound,
+            errors.NoActiveVersion,
         ),
     ),
 )

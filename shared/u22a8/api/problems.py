@@ -33,6 +33,7 @@ _SPECS: dict[type[errors.DomainError], ProblemSpec] = {
     errors.ZeroDataRetention: ProblemSpec(409, "Zero data retention"),
     errors.VersionNotFound: ProblemSpec(404, "Version not found"),
     errors.TagNotFound: ProblemSpec(404, "Tag not found"),
+    errors.NoActiveVersion: ProblemSpec(409, "No active version"),
     errors.RunNotFound: ProblemSpec(404, "Run not found"),
     errors.ModelBusy: ProblemSpec(409, "Model busy"),
     errors.RunNotRunning: ProblemSpec(409, "Run not running"),

@@ -105,3 +105,14 @@ class VersionOut(BaseModel):
 class VersionPage(BaseModel):
     data: list[VersionOut]
     next_cursor: str | None
+
+
+class ScoreOut(BaseModel):
+    version: int = Field(description="The number of the version that scored the texts.")
+    version_id: str = Field(description="The id of that version.")
+    results: list[dict[str, float]] = Field(
+        description=(
+            "One object per text, in the order sent: every criterion of the model to a score "
+            "from 0 (low) to 1 (high)."
+        )
+    )

@@ -140,6 +140,18 @@ class TagNotFound(DomainError):
         self.tag = tag
 
 
+class NoActiveVersion(DomainError):
+    """Scoring needs a published version, and the model has none yet."""
+
+    code = "no-active-version"
+
+    def __init__(self, handle: str) -> None:
+        super().__init__(
+            f"Model '{handle}' has no active version yet, so it cannot score. Train it first "
+            f"(POST /v1/models/{handle}/train) and score once the run has succeeded."
+        )
+
+
 class RunNotFound(DomainError):
     code = "run-not-found"
 

@@ -73,13 +73,13 @@ def ending(ended: EndedRun) -> tuple[str, OperationError | None]:
                 f"failing, contact support and quote run {ended.run_id}."
             ),
         )
-    reason = f" ({ended.error})" if ended.error else ""
+    # The execution's error name goes to the log only: like ``Record failure``, the user reads
+    # what to do, never the internals.
     return FAILED, OperationError(
         code="run-failed",
         message=(
-            f"The training run stopped on an internal error{reason}; no new version was "
-            f"published. Train again; if it keeps failing, contact support and quote run "
-            f"{ended.run_id}."
+            "The training run stopped on an internal error; no new version was published. "
+            f"Train again; if it keeps failing, contact support and quote run {ended.run_id}."
         ),
     )
 

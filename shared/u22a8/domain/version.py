@@ -83,13 +83,13 @@ def parse_version_number(raw: str, loc: tuple[str | int, ...] = ("path", "n")) -
     return int(raw)
 
 
-def require_valid_tag(tag: str) -> str:
+def require_valid_tag(tag: str, loc: tuple[str | int, ...] = ("path", "tag")) -> str:
     if _TAG_RE.fullmatch(tag) is None:
         raise InvalidInput(
             f"'{tag}' is not a valid tag name.",
             [
                 FieldError(
-                    loc=("path", "tag"),
+                    loc=loc,
                     msg="must be 1 to 63 characters: lowercase letters, digits, '.', '_' and "
                     "'-', starting with a letter or digit",
                     type="tag_format",

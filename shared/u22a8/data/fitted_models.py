@@ -1,0 +1,77 @@
+"""Fitted versions, loaded from their artifact once per container and kept in a small LRU.
+
+Deserialising a version costs an S3 GetObject and a few megabytes of arrays, while scoring a
+batch takes milliseconds, so a warm container keeps the last few versions it served. The cache
+is keyed by ``version_id``: ids are unique across every model and namespace and a version is
+immutable, so an entry can never go stale or answer for another tenant's model. Only the score
+handler imports this module (it brings in numpy through ``u22a8.training``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from u22a8.data import artifacts
+from u22a8.data.artifacts import ArtifactMissing
+from u22a8.training.model import FittedModel
+
+# A version holds (1 + 2 x criteria) float64 arrays over 2**18 features: 6 MB with two criteria,
+# 84 MB with the maximum of twenty, so four stay well inside the function's memory.
+CAPACITY = 4
+
+__all__ = ["CAPACITY", "ArtifactMissing", "FittedModelCache", "load", "reset"]
+
+
+class FittedModelCache:
+    """Least-recently-used ``version_id`` -> model. Locked, because the local gateway runs
+    concurrent "containers" in one process (on Lambda a container serves one request at a
+    time)."""
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be >= 1")
+        self.capacity = capacity
+        self._entries: OrderedDict[str, FittedModel] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, version_id: str) -> FittedModel | None:
+        with self._lock:
+            model = self._entries.get(version_id)
+            if model is not None:
+                self._entries.move_to_end(version_id)
+            return model
+
+    def put(self, version_id: str, model: FittedModel) -> None:
+        with self._lock:
+            self._entries[version_id] = model
+            self._entries.move_to_end(version_id)
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __contains__(self, version_id: object) -> bool:
+        with self._lock:
+            return version_id in self._entries
+
+
+_cache = FittedModelCache(CAPACITY)
+
+
+def load(version_id: str, key: str) -> FittedModel:
+    """The fitted version ``version_id``, whose artifact is at ``key``: from the cache, or one
+    GetObject on a miss. Raises :class:`ArtifactMissing` when the object is gone (pruned)."""
+    model = _cache.get(version_id)
+    if model is None:
+        # Two concurrent misses may both load; the result is the same immutable version.
+        model = FittedModel.from_bytes(artifacts.get_artifact(key))
+        _cache.put(version_id, model)
+    return model
+
+
+def reset() -> None:
+    """Forget every loaded version (tests: each starts with a cold container)."""
+    _cache.clear()
