@@ -242,6 +242,7 @@ def start_emulator() -> Emulator:
     import boto3
 
     resources.create_tables(boto3.client("dynamodb"), names)
+    resources.create_buckets(boto3.client("s3"), names)  # the score route loads an artifact
     return Emulator(endpoint=endpoint, names=names, counter=counter, stop=server.stop)
 
 
@@ -257,6 +258,7 @@ class Seeds:
     read_handle: str = f"{NAMESPACE}.read"
     patch_handle: str = f"{NAMESPACE}.patched"
     samples_handle: str = f"{NAMESPACE}.samples"
+    score_handle: str = f"{NAMESPACE}.scored"
 
     @staticmethod
     def create() -> Seeds:
@@ -267,6 +269,8 @@ class Seeds:
         for handle in (seeds.read_handle, seeds.patch_handle, seeds.samples_handle):
             seed_model(handle)
         seed_samples(seeds.samples_handle, 3)
+        seed_model(seeds.score_handle)
+        seed_active_version(seeds.score_handle)
         return seeds
 
 
@@ -291,6 +295,44 @@ def seed_samples(handle: str, count: int) -> list[str]:
         NewSample(text=f"seeded sample {i}", scores={CRITERIA[0]: 0.5}) for i in range(count)
     ]
     return samples_service.add_samples(NAMESPACE, handle, samples)
+
+
+def seed_active_version(handle: str) -> None:
+    """A fitted version of ``handle``, published as the workflow does (artifact, item, pointer),
+    so the score route's first request loads a real artifact."""
+    from u22a8.config import get_settings
+    from u22a8.data import artifacts, clients, versions_repo
+    from u22a8.data.models_repo import META_SK, model_pk
+    from u22a8.domain.version import Version, new_version_id
+    from u22a8.training import FeatureCache, LabelledSample, TrainingParams, fit
+
+    samples = [
+        LabelledSample(
+            " ".join(["clear plain words" if i % 2 else "synergy paradigm leverage"] * (1 + i % 5)),
+            {name: float(i % 2) for name in CRITERIA},
+        )
+        for i in range(40)
+    ]
+    fitted = fit(samples, CRITERIA, TrainingParams(), cache=FeatureCache())
+    version_id = new_version_id()
+    key = artifacts.artifact_key(handle, version_id)
+    artifacts.put_artifact(key, fitted.to_bytes())
+    created = "2026-05-01T00:00:00.000Z"
+    version = Version(
+        version_id=version_id, version=1, created_at=created, run_id=None, artifact_key=key
+    )
+    versions_repo.put(handle, version)
+    clients.dynamodb().update_item(
+        TableName=get_settings().models_table,
+        Key={"pk": {"S": model_pk(handle)}, "sk": {"S": META_SK}},
+        UpdateExpression="SET active_version = :n, active_version_id = :id, #state = :ready",
+        ExpressionAttributeNames={"#state": "state"},
+        ExpressionAttributeValues={
+            ":n": {"N": "1"},
+            ":id": {"S": version_id},
+            ":ready": {"S": "ready"},
+        },
+    )
 
 
 def method_arn(method: str, path: str) -> str:
@@ -399,6 +441,11 @@ def _list_samples(route: template.Route, seeds: Seeds, tag: str) -> dict[str, An
     return proxy_event(route, seeds, {"handle": seeds.samples_handle})
 
 
+def _score(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+    body = {"texts": [f"A clear and plain text of run {tag}.", "Leverage the paradigm."]}
+    return proxy_event(route, seeds, {"handle": seeds.score_handle}, body)
+
+
 def _delete_sample(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     (sample_id,) = seed_samples(seeds.samples_handle, 1)
     return proxy_event(route, seeds, {"handle": seeds.samples_handle, "sample_id": sample_id})
@@ -425,6 +472,10 @@ RECIPES: dict[tuple[str, str], tuple[Recipe, ...]] = {
     ("POST", "/v1/models/{handle}/samples"): (Recipe(_add_samples, 201),),
     ("GET", "/v1/models/{handle}/samples"): (Recipe(_list_samples, 200),),
     ("DELETE", "/v1/models/{handle}/samples/{sample_id}"): (Recipe(_delete_sample, 204),),
+    # The first request of a container loads the active version: the model item and the artifact.
+    ("POST", "/v1/models/{handle}/score"): (
+        Recipe(_score, 200, {"dynamodb.GetItem": 1, "s3.GetObject": 1}),
+    ),
 }
 AUTHORIZER_CALLS = {"dynamodb.GetItem": 1}
 
