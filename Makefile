@@ -13,7 +13,7 @@ PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
 export PATH := $(dir $(PYTHON312)):$(PATH)
 
-.PHONY: help install local test lint typecheck unit integration e2e coverage validate build openapi openapi-check bench clean
+.PHONY: help install local test lint typecheck unit integration e2e coverage validate build openapi openapi-check bench bench-training clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ openapi-check: $(VENV)/.installed  ## fail when docs/openapi.json differs from t
 
 bench: $(VENV)/.installed  ## benchmarks (not tests): cold start and AWS calls per request
 	$(PY) bench/cold_start.py
+
+bench-training: $(VENV)/.installed  ## benchmark: training runs on the local stack (1k/10k samples, each effort; minutes)
+	$(PY) bench/training.py
 
 test: lint typecheck coverage validate build openapi-check  ## everything CI runs
 
