@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import parse_qs, urlsplit
 
-from local.gateway import Gateway
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from local.gateway import FakeLambdaContext, Gateway
+
+
+def lambda_context(function_name: str) -> LambdaContext:
+    """The local gateway's stand-in context, typed as the Lambda context handlers expect."""
+    return cast(LambdaContext, FakeLambdaContext(function_name=function_name))
+
+
+def event_hook(handler: Callable[..., object]) -> Callable[..., None]:
+    """A botocore event handler that may answer the call itself.
+
+    botocore's stubs type handlers as returning ``None``, but a ``before-call`` handler may return
+    ``(AWSResponse, parsed)`` to stand in for the service. Register and unregister the same object.
+    """
+    return cast(Callable[..., None], handler)
 
 
 @dataclass

@@ -20,7 +20,7 @@ def _create(api: GatewayClient, body: Any, **kwargs: Any) -> Reply:
 def _assert_problem(reply: Reply, status: int, code: str) -> dict[str, Any]:
     assert reply.status == status, reply.body
     assert reply.header("Content-Type") == "application/problem+json"
-    body = reply.json()
+    body: dict[str, Any] = reply.json()
     assert body["type"] == f"https://u22a8.ai/problems/{code}"
     assert body["status"] == status
     assert body["request_id"] == reply.header("x-amzn-RequestId")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from local.gateway import Gateway
 from tests.helpers import GatewayClient, Reply
@@ -41,7 +41,7 @@ class Faults:
             if model.name == operation and table == table_name:
                 self.refused.append(operation)
                 status = 500 if code == "InternalServerError" else 400
-                http = AWSResponse("https://dynamodb.local/", status, {}, None)  # type: ignore[arg-type]
+                http = AWSResponse("https://dynamodb.local/", status, HTTPHeaders(), None)
                 parsed = {
                     "Error": {"Code": code, "Message": "simulated failure"},
                     "ResponseMetadata": {"HTTPStatusCode": status, "HTTPHeaders": {}},

@@ -29,7 +29,8 @@ def model(api: GatewayClient) -> dict[str, Any]:
         },
     )
     assert reply.status == 201, reply.body
-    return reply.json()
+    created: dict[str, Any] = reply.json()
+    return created
 
 
 def _stored() -> Model:
@@ -42,15 +43,16 @@ def _ok(reply: Reply) -> dict[str, Any]:
     """A successful PATCH answers with the stored model and its current ETag."""
     assert reply.status == 200, reply.body
     assert reply.header("ETag") == _stored().etag
-    assert reply.json() == model_resource(_stored())
-    return reply.json()
+    body: dict[str, Any] = reply.json()
+    assert body == model_resource(_stored())
+    return body
 
 
 def _refused(reply: Reply, status: int, code: str, before: Model) -> dict[str, Any]:
     assert reply.status == status, reply.body
     assert reply.header("Content-Type") == "application/problem+json"
     assert reply.header("ETag") is None
-    body = reply.json()
+    body: dict[str, Any] = reply.json()
     assert body["type"] == f"https://u22a8.ai/problems/{code}"
     assert _stored() == before, "a refused PATCH changed the stored model"
     return body

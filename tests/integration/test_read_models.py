@@ -31,7 +31,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> None:
 def _create(api: GatewayClient, handle: str) -> dict[str, Any]:
     reply = api.post("/v1/models", {"handle": handle, "criteria": CRITERIA})
     assert reply.status == 201, reply.body
-    return reply.json()
+    created: dict[str, Any] = reply.json()
+    return created
 
 
 def _set_state(handle: str, state: str) -> None:
@@ -47,7 +48,7 @@ def _set_state(handle: str, state: str) -> None:
 def _problem(reply: Reply, status: int) -> dict[str, Any]:
     assert reply.status == status, reply.body
     assert reply.header("Content-Type") == "application/problem+json"
-    body = reply.json()
+    body: dict[str, Any] = reply.json()
     assert body["status"] == status
     return body
 
@@ -99,7 +100,7 @@ def test_another_namespaces_model_looks_exactly_like_a_missing_one(
     assert foreign.headers.keys() == missing.headers.keys()
 
     def normalized(reply: Reply, handle: str) -> dict[str, Any]:
-        body = reply.json()
+        body: dict[str, Any] = reply.json()
         body["detail"] = body["detail"].replace(handle, "<handle>")
         body["request_id"] = None
         return body

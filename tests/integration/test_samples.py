@@ -8,9 +8,9 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
-from tests.helpers import GatewayClient, Reply
+from tests.helpers import GatewayClient, Reply, event_hook
 from u22a8.data import clients, models_repo
 from u22a8.domain.model import Model
 
@@ -565,17 +565,18 @@ def test_a_conflict_midway_is_a_503_with_retry_after_and_leaves_nothing(
         transactions += 1
         if transactions != 2:
             return None
-        return AWSResponse("https://dynamodb", 400, {}, None), {
+        return AWSResponse("https://dynamodb", 400, HTTPHeaders(), None), {
             "Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
             "CancellationReasons": [{"Code": "TransactionConflict"}],
         }
 
     events = clients.dynamodb().meta.events
-    events.register("before-call.dynamodb", conflict_on_second)
+    hook = event_hook(conflict_on_second)
+    events.register("before-call.dynamodb", hook)
     try:
         reply = api.post(SAMPLES, _batch(0, 150), headers={"Idempotency-Key": "k"})
     finally:
-        events.unregister("before-call.dynamodb", conflict_on_second)
+        events.unregister("before-call.dynamodb", hook)
     _problem(reply, 503, "service-unavailable")
     assert reply.header("Retry-After") == "1"
     assert _stored_sample_count(aws) == 0

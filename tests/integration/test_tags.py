@@ -222,7 +222,9 @@ def test_delete_removes_the_tag_and_answers_with_the_model(
     assert reply.status == 200, reply.body
     assert reply.json()["handle"] == HANDLE
     assert reply.json()["tags"] == ["canary"]
-    assert reply.header("ETag") == f'"{int(before.header("ETag").strip(chr(34))) + 1}"'
+    before_etag = before.header("ETag")
+    assert before_etag is not None
+    assert reply.header("ETag") == f'"{int(before_etag.strip(chr(34))) + 1}"'
     assert _tags_of(api, 1) == ["canary"]
     assert api.get(f"{MODEL}/versions/1").status == 200  # the version itself stays
 

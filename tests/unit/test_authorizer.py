@@ -6,10 +6,13 @@ import io
 import json
 
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.authorizer import app as authorizer
-from local.gateway import FakeLambdaContext, _allows
+from local.gateway import _allows
+from tests.helpers import lambda_context
 from u22a8.domain.keys_service import Principal
+from u22a8.observability import logger
 
 METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/v1/models/acme.m"
 
@@ -21,8 +24,8 @@ def _event(token: str | None = "Bearer u22a8_k", method_arn: str = METHOD_ARN) -
     return event
 
 
-def _context() -> FakeLambdaContext:
-    return FakeLambdaContext(function_name="AuthorizerFunction")
+def _context() -> LambdaContext:
+    return lambda_context("AuthorizerFunction")
 
 
 @pytest.fixture
@@ -83,7 +86,8 @@ def test_a_denied_request_does_not_log_the_previous_callers_identity(
 ) -> None:
     """The authorizer container is reused: keys appended for one caller must not leak."""
     stream = io.StringIO()
-    monkeypatch.setattr(authorizer.logger.registered_handler, "stream", stream)
+    # The authorizer logs through the shared Powertools logger.
+    monkeypatch.setattr(logger.registered_handler, "stream", stream)
     authorizer.handler(_event(), _context())
     with pytest.raises(PermissionError):
         authorizer.handler(_event("Bearer unknown"), _context())

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
-from local.gateway import FakeLambdaContext
+from tests.helpers import lambda_context
 from u22a8.api import http
 from u22a8.api.schemas import ModelPatch
 from u22a8.domain import errors
@@ -80,7 +80,7 @@ def app() -> APIGatewayRestResolver:
 
 
 def _call(app: APIGatewayRestResolver, event: dict[str, Any]) -> tuple[int, dict[str, Any], Any]:
-    result = app.resolve(event, FakeLambdaContext(function_name="unit"))
+    result = app.resolve(event, lambda_context("unit"))
     headers = dict(result.get("headers") or {})
     for key, values in (result.get("multiValueHeaders") or {}).items():
         headers[key] = ", ".join(values)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from u22a8.api.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH, run_once, validated_key
+from u22a8.api.idempotency import (
+    IDEMPOTENCY_HEADER,
+    MAX_KEY_LENGTH,
+    StoredResponse,
+    run_once,
+    validated_key,
+)
 from u22a8.domain.errors import InvalidInput
 
 
@@ -27,7 +33,7 @@ def test_invalid_keys_are_422(key: str) -> None:
 def test_without_a_key_the_operation_simply_runs_each_time() -> None:
     calls: list[int] = []
 
-    def operation() -> dict:  # type: ignore[type-arg]
+    def operation() -> StoredResponse:
         calls.append(1)
         return {"status": 201, "body": {"n": len(calls)}, "headers": {}}
 

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from u22a8.data import busy_index, execution_status
-from u22a8.domain import reconcile
+from tests.helpers import lambda_context
+from u22a8.data import artifacts, busy_index, execution_status, runs_repo
+from u22a8.domain import reconcile, runs_service
 from u22a8.domain.model import OperationError
 from u22a8.domain.reconcile import EndedRun
 
@@ -38,9 +39,10 @@ def finished(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
         calls.append((handle, run_id, "undo", error.code))
         return True
 
-    monkeypatch.setattr(reconcile.runs_service, "finish_run", finish_run)
-    monkeypatch.setattr(reconcile.runs_repo, "undo_claim", undo_claim)
-    monkeypatch.setattr(reconcile.artifacts, "delete_artifacts", lambda keys: [])
+    # The modules reconcile calls into (it uses them as ``runs_service.finish_run`` etc.).
+    monkeypatch.setattr(runs_service, "finish_run", finish_run)
+    monkeypatch.setattr(runs_repo, "undo_claim", undo_claim)
+    monkeypatch.setattr(artifacts, "delete_artifacts", lambda keys: [])
     return calls
 
 
@@ -118,7 +120,7 @@ def test_an_input_left_out_of_the_event_is_described() -> None:
 def test_an_execution_that_names_no_model_is_left_alone(
     detail: dict[str, Any], finished: list[tuple[str, ...]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reconcile.execution_status, "describe", lambda arn: None)
+    monkeypatch.setattr(execution_status, "describe", lambda arn: None)
     assert reconcile.reconcile_status_change(detail) is False
     assert finished == []
 
@@ -177,8 +179,8 @@ def test_the_sweep_reconciles_only_runs_whose_execution_is_over(
             return None
         return execution_status.ExecutionStatus(arn, run_id, statuses[run_id], None, None, None)
 
-    monkeypatch.setattr(reconcile.busy_index, "busy_models", lambda: iter(busy))
-    monkeypatch.setattr(reconcile.execution_status, "describe", describe)
+    monkeypatch.setattr(busy_index, "busy_models", lambda: iter(busy))
+    monkeypatch.setattr(execution_status, "describe", describe)
 
     report = reconcile.sweep(MACHINE, now=NOW)
 
@@ -201,9 +203,8 @@ def test_a_sweep_that_could_not_check_every_model_fails_visibly(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from functions.sweep_stuck_runs import app
-    from local.gateway import FakeLambdaContext
 
     report = reconcile.SweepReport(busy=3, reconciled=["run_1"], errors=["acme.broken"])
-    monkeypatch.setattr(app.reconcile, "sweep", lambda arn: report)
+    monkeypatch.setattr(reconcile, "sweep", lambda arn: report)  # app calls reconcile.sweep
     with pytest.raises(reconcile.SweepIncomplete, match="1 busy models could not be checked"):
-        app.handler({}, FakeLambdaContext(function_name="SweepStuckRunsFunction"))  # type: ignore[arg-type]
+        app.handler({}, lambda_context("SweepStuckRunsFunction"))

@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
+from tests.helpers import event_hook
 from u22a8.data import clients, models_repo, samples_repo
 from u22a8.data.models_repo import WriteRefused
 from u22a8.domain import samples_service
@@ -20,6 +21,7 @@ from u22a8.domain.errors import (
 )
 from u22a8.domain.model import Model, ModelChanges, ModelState
 from u22a8.domain.sample import NewSample, Sample, new_sample_id
+from u22a8.observability import logger
 
 HANDLE = "acme.tone"
 NOW = "2026-01-01T00:00:00.000Z"
@@ -76,7 +78,7 @@ def model(aws: dict[str, str]) -> Model:
 @pytest.fixture
 def fail_transactions() -> Iterator[Callable[[dict[int, Failure]], list[int]]]:
     """Answer the n-th TransactWriteItems (1-based) with an error instead of sending it."""
-    registered: list[Any] = []
+    registered: list[Callable[..., None]] = []
 
     def install(failures: dict[int, Failure]) -> list[int]:
         seen: list[int] = []
@@ -88,10 +90,11 @@ def fail_transactions() -> Iterator[Callable[[dict[int, Failure]], list[int]]]:
             failure = failures.get(len(seen))
             if failure is None:
                 return None
-            return AWSResponse("https://dynamodb", 400, {}, None), failure
+            return AWSResponse("https://dynamodb", 400, HTTPHeaders(), None), failure
 
-        clients.dynamodb().meta.events.register("before-call.dynamodb", maybe_fail)
-        registered.append(maybe_fail)
+        hook = event_hook(maybe_fail)
+        clients.dynamodb().meta.events.register("before-call.dynamodb", hook)
+        registered.append(hook)
         return seen
 
     yield install
@@ -169,9 +172,7 @@ def test_a_failed_undo_is_logged_and_the_original_error_raised(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     logged: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(
-        samples_repo.logger, "exception", lambda msg, extra: logged.append((msg, extra))
-    )
+    monkeypatch.setattr(logger, "exception", lambda msg, extra: logged.append((msg, extra)))
     fail_transactions({2: THROTTLED, 3: THROTTLED})
     with pytest.raises(ServiceBusy):
         samples_repo.add(HANDLE, _samples(150))
