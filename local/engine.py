@@ -1,7 +1,7 @@
 """The training workflow on the local stack: moto's Step Functions engine runs the template's state
 machine, ``local.lambda_bridge`` runs its tasks' real handlers (in the gateway's warm pools), and
 ``local.events`` delivers what EventBridge would (execution status changes to the reconciler, the
-sweeper's schedule).
+sweepers' schedules) and ``local.streams`` what the ModelsTable stream's event sources would.
 
 ``enable`` must run before any state machine exists: moto keeps executing and non-executing state
 machines in different backends, chosen by its config when each call is made.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import boto3
 from moto.core.config import default_user_config
 
-from local import events, lambda_bridge, template
+from local import events, lambda_bridge, streams, template
 from local.gateway import FunctionPool
 from local.resources import ACCOUNT_ID, REGION, create_state_machines
 
@@ -76,4 +76,8 @@ def running(
         )
         scheduler.start()
         stack.callback(scheduler.stop)
+        # The ModelsTable stream's event sources (zero-data-retention purge, retraining).
+        poller = streams.StreamPoller(names, streams.lambda_deliverer(arns))
+        poller.start()
+        stack.callback(poller.stop)
         yield Workflows(arns, machines, bus)

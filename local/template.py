@@ -92,6 +92,8 @@ def table_definitions(template: Mapping[str, Any] | None = None) -> dict[str, di
         props = resource["Properties"]
         kwargs = {key: props[key] for key in _CREATE_TABLE_KEYS if key in props}
         kwargs.setdefault("BillingMode", "PAY_PER_REQUEST")
+        if "StreamSpecification" in kwargs:  # CloudFormation implies what CreateTable asks for
+            kwargs["StreamSpecification"] = {"StreamEnabled": True, **kwargs["StreamSpecification"]}
         definitions[logical_id] = {
             "create": kwargs,
             "ttl_attribute": (props.get("TimeToLiveSpecification") or {}).get("AttributeName"),

@@ -8,6 +8,7 @@ Each test waits for its execution's end (the bridge's watcher), never for a fixe
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -20,7 +21,7 @@ from botocore.exceptions import ClientError
 from local.lambda_bridge import LambdaServiceError
 from local.synthetic import labelled_samples
 from tests.helpers import GatewayClient
-from tests.integration.workflow_support import Engine, training_engine
+from tests.integration.workflow_support import WAIT_S, Engine, training_engine
 from u22a8.config import get_settings
 from u22a8.data import training_repo
 from u22a8.training import (
@@ -279,6 +280,23 @@ def test_a_failed_reoptimize_leaves_a_ready_model_on_its_old_version(
     assert [v["version"] for v in versions(api)] == [1]
 
 
+def test_a_model_without_retained_samples_fails_to_train_and_says_why(
+    api: GatewayClient, engine: Engine
+) -> None:
+    create_model(api, zero_data_retention=True)
+
+    run_id, status = train(api, engine)
+
+    assert status == "FAILED"
+    failed = model(api)
+    assert failed["state"] == "failed"
+    error = failed["last_operation"]["error"]
+    assert error["code"] == "zero-data-retention"
+    assert "zero-data-retention" in error["message"]
+    assert engine.entered_states(run_id)["Load samples"] == 1
+    assert s3_objects("datasets/") == {}
+
+
 def test_a_crashing_step_is_recorded_as_an_internal_error(
     api: GatewayClient, engine: Engine
 ) -> None:
@@ -345,6 +363,63 @@ def test_transient_errors_are_retried_with_backoff_then_the_run_succeeds(
     ]
     assert engine.retry_waits == [2.0, 2.0, 4.0]  # IntervalSeconds 2, BackoffRate 2, per state
     assert calls == {"load": 2, "publish": 3}
+
+
+def test_a_run_cancelled_mid_search_publishes_nothing(api: GatewayClient, engine: Engine) -> None:
+    """Cancel stops the execution and releases the model at once; the evaluations already
+    running finish (Step Functions does not interrupt a task), find the run gone, and nothing
+    of the run reaches the model."""
+    create_model(api)
+    add_samples(api, labelled_samples(40, CRITERIA, seed=12))
+    evaluate = engine.function_names["EvaluateCandidateFunction"]
+    real = engine.registry.get(evaluate)
+    assert real is not None
+    entered, release = threading.Event(), threading.Event()
+    calls = {"started": 0, "returned": 0}
+    outcomes: list[str] = []
+    done = threading.Condition()
+
+    def held(event: dict[str, Any]) -> Any:
+        with done:
+            calls["started"] += 1
+        entered.set()
+        assert release.wait(WAIT_S)
+        try:
+            return real(event)
+        except Exception as error:
+            outcomes.append(type(error).__name__)
+            raise
+        finally:
+            with done:
+                calls["returned"] += 1
+                done.notify_all()
+
+    engine.registry.register(evaluate, held)
+    reply = api.post(f"/v1/models/{HANDLE}/train", {"effort": "low"})
+    assert reply.status == 202, reply.body
+    run_id = reply.json()["run_id"]
+    assert entered.wait(WAIT_S)
+    cancelled = api.post(f"/v1/models/{HANDLE}/runs/{run_id}/cancel")
+    assert cancelled.status == 200, cancelled.body
+    release.set()
+
+    # AWS reports ABORTED at once; moto ends an execution stopped mid-Map when the running
+    # iterations return, as FAILED with their error. Either way no state after the Map runs.
+    assert engine.wait(run_id).status in {"ABORTED", "FAILED"}
+    after = model(api)
+    assert after["state"] == "draft"
+    assert after["active_version"] is None
+    assert after["last_operation"]["status"] == "cancelled"
+    assert run_of(api, run_id)["status"] == "cancelled"
+    assert versions(api) == []
+    assert s3_objects("artifacts/") == {}
+    with done:  # the evaluations that were running when the cancel came have finished
+        assert done.wait_for(lambda: calls["returned"] == calls["started"], WAIT_S)
+    assert set(outcomes) == {"RunSuperseded"}  # none of them counted itself into the run
+    assert run_of(api, run_id)["progress"] == 0
+    states = engine.entered_states(run_id)
+    assert "Fit best candidate" not in states
+    assert "Record failure" not in states
 
 
 # -- what the execution history holds ------------------------------------------------------------

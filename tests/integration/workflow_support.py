@@ -7,7 +7,6 @@ handlers. Executions are awaited through the bridge's watcher (moto says when on
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -19,8 +18,14 @@ import pytest
 from moto import mock_aws
 from moto.core.config import DefaultConfig
 
-from local import lambda_bridge, template
-from local.resources import create_buckets, create_tables, function_environment, physical_names
+from local import lambda_bridge, resources, template
+from local.resources import (
+    create_buckets,
+    create_state_machines,
+    create_tables,
+    function_environment,
+    physical_names,
+)
 from u22a8.api import idempotency
 from u22a8.config import get_settings
 from u22a8.data import clients
@@ -44,15 +49,9 @@ def _reset_caches() -> None:
     idempotency.reset()
 
 
-def state_machine_definition(physical: Mapping[str, str]) -> str:
-    """The template's definition with its ``DefinitionSubstitutions`` resolved locally."""
-    props = template.resources("AWS::Serverless::StateMachine")[STATE_MACHINE]["Properties"]
-    text = (template.ROOT / props["DefinitionUri"]).read_text(encoding="utf-8")
-    for key, value in props.get("DefinitionSubstitutions", {}).items():
-        text = text.replace("${" + key + "}", str(template.resolve(value, physical)))
-    leftover = re.findall(r"\$\{[A-Za-z0-9]+\}", text)
-    assert not leftover, f"unresolved substitutions: {leftover}"
-    return text
+def state_machine_definition(names: Mapping[str, str]) -> str:
+    """The training state machine's ASL with its substitutions resolved against ``names``."""
+    return resources.state_machine_definition(STATE_MACHINE, names)
 
 
 @dataclass
@@ -90,8 +89,8 @@ class Engine:
         entered: Counter[str] = Counter()
         for event in self.history(run_id):
             if event["type"].endswith("StateEntered"):
-                details = event.get("stateEnteredEventDetails") or {}
-                entered[str(details.get("name"))] += 1
+                details = event.get("stateEnteredEventDetails")
+                entered[str(details["name"] if details else None)] += 1
         return entered
 
     def output(self, run_id: str) -> Any:
@@ -114,22 +113,12 @@ def training_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
         create_buckets(boto3.client("s3"), names)
         role_arn = lambda_bridge.ensure_execution_role(boto3.client("iam"))
         arns = lambda_bridge.create_functions(
-            boto3.client("lambda"), template.functions(), role_arn, registry=registry
+            boto3.client("lambda"), template.functions(), role_arn, registry=registry, prefix=PREFIX
         )
-        physical = {**names, **lambda_bridge.physical_names(arns)}
+        assert all(names[f"{logical_id}.Arn"] == arn for logical_id, arn in arns.items())
         sfn = boto3.client("stepfunctions")
-        name = f"{PREFIX}-training"
-        state_machine_arn = sfn.create_state_machine(
-            name=name, definition=state_machine_definition(physical), roleArn=role_arn
-        )["stateMachineArn"]
-        physical.update(
-            {
-                STATE_MACHINE: state_machine_arn,
-                f"{STATE_MACHINE}.Arn": state_machine_arn,
-                f"{STATE_MACHINE}.Name": name,
-            }
-        )
-        for key, value in function_environment(physical).items():
+        state_machine_arn = create_state_machines(sfn, names, role_arn)[STATE_MACHINE]
+        for key, value in function_environment(names).items():
             monkeypatch.setenv(key, value)
         _reset_caches()
         try:
@@ -140,9 +129,10 @@ def training_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
                 retry_waits=waits,
                 state_machine_arn=state_machine_arn,
                 function_names={
-                    logical_id: lambda_bridge.function_name(logical_id) for logical_id in arns
+                    logical_id: lambda_bridge.function_name(logical_id, PREFIX)
+                    for logical_id in arns
                 },
-                names=physical,
+                names=names,
             )
         finally:
             _reset_caches()

@@ -70,10 +70,9 @@ def test_template_rule_is_resolved_against_local_names() -> None:
     assert events.matches(rule.pattern, _event("ABORTED"))
 
 
-def test_template_schedule_is_the_sweeper_every_five_minutes() -> None:
-    (schedule,) = events.schedules()
-    assert schedule.function == "SweepStuckRunsFunction"
-    assert schedule.interval_s == 300
+def test_template_schedules_are_the_sweepers() -> None:
+    by_function = {schedule.function: schedule.interval_s for schedule in events.schedules()}
+    assert by_function == {"SweepStuckRunsFunction": 300, "PurgeSamplesFunction": 900}
 
 
 def test_unsupported_patterns_fail_at_load_not_at_delivery() -> None:

@@ -21,10 +21,11 @@ RUN = "run_0192f1e2a3b4c5d6e7f8a9b0"
 
 
 def _client_error(code: str, status: int = 400) -> ClientError:
-    return ClientError(
-        {"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}},
-        "Op",
-    )
+    response: Any = {
+        "Error": {"Code": code, "Message": "m"},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return ClientError(response, "Op")
 
 
 def _lambda_error(error_type: str, message: str) -> dict[str, str]:

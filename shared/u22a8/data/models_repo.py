@@ -117,6 +117,7 @@ def model_from_item(item: Mapping[str, Any]) -> Model:
         tag_map=tag_map,
         last_operation=_operation_from(values.get("last_operation")),
         current_run_id=values.get("current_run_id"),
+        data_epoch=values.get("data_epoch"),
     )
 
 
@@ -299,6 +300,16 @@ def apply_changes(
     if not isinstance(changes.zero_data_retention, Unset):
         sets.append("zero_data_retention = :zdr")
         values[":zdr"] = {"BOOL": changes.zero_data_retention}
+        if changes.zero_data_retention:
+            # In the same write: the retention epoch hides every sample stored so far from
+            # lists, reads and runs; purge_pending hands their deletion to the purge (stream).
+            sets += [
+                "data_epoch = :now",
+                "purge_pending = :now",
+                "sample_count = :zero_samples",
+                "samples_since_version = :zero_samples",
+            ]
+            values[":zero_samples"] = {"N": "0"}
     prune = changes.auto_prune
     if prune is None:
         removes.extend(["prune_keep_unnamed", "prune_keep_first_of_month"])

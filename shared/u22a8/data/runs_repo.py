@@ -205,11 +205,13 @@ def claim(
     request: TrainRequest,
     claimable: Sequence[ModelState],
     expected_revision: int | None,
+    min_new_samples: int | None = None,
 ) -> None:
     """Make the model busy with ``run`` and store the run, in one transaction.
 
     The model must exist, be in one of the ``claimable`` states and (with ``If-Match``) have the
-    expected revision; otherwise :class:`ClaimRefused` says how it was.
+    expected revision, and (an automatic retrain) at least ``min_new_samples`` samples since its
+    active version; otherwise :class:`ClaimRefused` says how it was.
     """
     values: dict[str, AttributeValueTypeDef] = {
         ":busy": {"S": ModelState.BUSY.value},
@@ -238,6 +240,9 @@ def claim(
     if expected_revision is not None:
         condition += " AND revision = :expected"
         values[":expected"] = {"N": str(expected_revision)}
+    if min_new_samples is not None:
+        condition += " AND samples_since_version >= :min_new"
+        values[":min_new"] = {"N": str(min_new_samples)}
     model_update = {
         "TableName": _table(),
         "Key": _model_key(handle),

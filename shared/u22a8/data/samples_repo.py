@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -31,13 +32,16 @@ from u22a8.data.models_repo import (
 )
 from u22a8.domain.errors import ServiceBusy
 from u22a8.domain.model import ModelState
-from u22a8.domain.sample import Sample, SamplePage
+from u22a8.domain.sample import SAMPLE_ID_PREFIX, Sample, SamplePage
 from u22a8.observability import logger
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
 
 SAMPLE_SK_PREFIX = "SAMPLE#"
+# Sorts after every character of a sample id (lowercase hex): the upper bound of a key range.
+_AFTER_EVERY_ID = "~"
+_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SAMPLE_KEYS = frozenset({"pk", "sk"})
 # DynamoDB allows 100 actions per transaction: the samples plus the model's counter update.
 MAX_SAMPLES_PER_TRANSACTION = 99
@@ -71,6 +75,36 @@ def _table() -> str:
 
 def sample_sk(sample_id: str) -> str:
     return f"{SAMPLE_SK_PREFIX}{sample_id}"
+
+
+def _epoch_ms(epoch: str) -> int:
+    moment = datetime.fromisoformat(epoch)
+    return (moment - _UNIX_EPOCH) // timedelta(milliseconds=1)
+
+
+def key_range(epoch: str | None, before: bool = False) -> tuple[str, str]:
+    """The ``sk`` range (``BETWEEN``) of the samples stored after the retention epoch, or with
+    ``before`` of those stored at or before it (what the purge deletes).
+
+    Sample ids start with their creation time in hex milliseconds, so the epoch is a key bound:
+    a query never reads the samples it must not show. Without an epoch every sample is after it.
+    """
+    first, last = f"{SAMPLE_SK_PREFIX}{SAMPLE_ID_PREFIX}", f"{SAMPLE_SK_PREFIX}{_AFTER_EVERY_ID}"
+    if epoch is None:
+        return (first, first) if before else (first, last)
+    millis = _epoch_ms(epoch)
+    if before:
+        return first, f"{SAMPLE_SK_PREFIX}{SAMPLE_ID_PREFIX}{millis:012x}{_AFTER_EVERY_ID}"
+    return f"{SAMPLE_SK_PREFIX}{SAMPLE_ID_PREFIX}{millis + 1:012x}", last
+
+
+def range_condition(epoch: str | None) -> tuple[str, dict[str, AttributeValueTypeDef]]:
+    """A query's key condition and values for the model's samples after the retention epoch."""
+    first, last = key_range(epoch)
+    return "pk = :pk AND sk BETWEEN :first AND :last", {
+        ":first": {"S": first},
+        ":last": {"S": last},
+    }
 
 
 # --- mapping -----------------------------------------------------------------------------------
@@ -263,27 +297,29 @@ def cursor_after(handle: str, sample_id: str) -> str:
     return cursors.encode(_sample_key(handle, sample_id))
 
 
-def list_page(handle: str, limit: int, cursor: str | None) -> SamplePage:
-    """Up to ``limit`` samples in insertion order, from one strongly consistent query.
+def list_page(
+    handle: str, limit: int, cursor: str | None, data_epoch: str | None = None
+) -> SamplePage:
+    """Up to ``limit`` samples in insertion order, from one strongly consistent query; only those
+    stored after the retention epoch ``data_epoch``.
 
     One extra item is asked for, so the last page has no cursor (no empty page at the end). A page
     holds fewer than ``limit`` samples when DynamoDB's 1 MB per query is reached first.
     """
     partition = model_pk(handle)
+    condition, bounds = range_condition(data_epoch)
     params: dict[str, Any] = {
         "TableName": _table(),
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-        "ExpressionAttributeValues": {
-            ":pk": {"S": partition},
-            ":prefix": {"S": SAMPLE_SK_PREFIX},
-        },
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": {":pk": {"S": partition}, **bounds},
         "Limit": limit + 1,
         "ConsistentRead": True,
     }
     if cursor:
-        params["ExclusiveStartKey"] = cursors.decode(
-            cursor, SAMPLE_KEYS, {"pk": partition}, {"sk": SAMPLE_SK_PREFIX}
-        )
+        start = cursors.decode(cursor, SAMPLE_KEYS, {"pk": partition}, {"sk": SAMPLE_SK_PREFIX})
+        # A cursor from before the retention epoch points at purged samples: start after them.
+        if str(start["sk"].get("S", "")) >= bounds[":first"]["S"]:
+            params["ExclusiveStartKey"] = start
     try:
         response = clients.dynamodb().query(**params)
     except ClientError as error:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from u22a8.config import get_settings
-from u22a8.data import clients, versions_repo
+from u22a8.data import clients, samples_repo, versions_repo
 from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr
 from u22a8.data.models_repo import META_SK, model_pk
 from u22a8.data.runs_repo import run_sk
@@ -70,6 +70,7 @@ class RunModel:
     version_count: int | None
     samples_since_version: int
     last_operation: Mapping[str, Any] = field(default_factory=dict)
+    data_epoch: str | None = None  # samples stored at or before it are gone (zero-data-retention)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ def _model_from(values: Mapping[str, Any]) -> RunModel:
         version_count=values.get("version_count"),
         samples_since_version=int(values.get("samples_since_version", 0)),
         last_operation=dict(values.get("last_operation") or {}),
+        data_epoch=values.get("data_epoch"),
     )
 
 
@@ -138,15 +140,16 @@ def get_model(handle: str) -> RunModel | None:
     return _model_from(from_item(item)) if item else None
 
 
-def iter_samples(handle: str) -> Iterator[tuple[str, dict[str, float]]]:
-    """Every sample's ``(text, scores)`` in insertion order, one consistent query page at a time."""
+def iter_samples(
+    handle: str, data_epoch: str | None = None
+) -> Iterator[tuple[str, dict[str, float]]]:
+    """Every sample's ``(text, scores)`` in insertion order, one consistent query page at a time;
+    only samples stored after the retention epoch (older ones may await the purge)."""
+    condition, bounds = samples_repo.range_condition(data_epoch)
     params: dict[str, Any] = {
         "TableName": _table(),
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-        "ExpressionAttributeValues": {
-            ":pk": {"S": model_pk(handle)},
-            ":prefix": {"S": SAMPLE_SK_PREFIX},
-        },
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": {":pk": {"S": model_pk(handle)}, **bounds},
         "ProjectionExpression": "#text, scores",
         "ExpressionAttributeNames": {"#text": "text"},
         "ConsistentRead": True,

@@ -76,6 +76,9 @@ class Model:
     last_operation: LastOperation | None = None
     # The run holding a busy model (``None`` otherwise); internal, not part of the API shape.
     current_run_id: str | None = None
+    # The retention epoch: samples created at or before it are gone (zero-data-retention was
+    # turned on then); ``None`` when it never was. Internal, not part of the API shape.
+    data_epoch: str | None = None
 
     @property
     def namespace(self) -> str:

@@ -29,6 +29,7 @@ from u22a8.domain.errors import (
 from u22a8.domain.handles import require_visible
 from u22a8.domain.model import ModelState, OperationError
 from u22a8.domain.run import (
+    RETRAIN,
     START_FAILED,
     TRAIN,
     Run,
@@ -108,6 +109,50 @@ def train(
         raise ServiceBusy(retry_after_s=1) from None
     logger.info("training run started", extra={"handle": handle, "run_id": run_id})
     return TrainOutcome(ModelState.BUSY, run_id)
+
+
+def start_retrain(handle: str) -> str | None:
+    """Start the automatic retrain of a ``ready`` model with enough new samples; its run id, or
+    ``None`` when the model does not call for one (any more).
+
+    The claim's condition (``ready``, ``samples_since_version`` at the threshold) makes this
+    idempotent and allows one run at a time: a repeated or stale stream record finds the model
+    busy, or its count reset by the publish, and starts nothing. Effort is not used (the plan
+    reuses the active version's params) and nothing is re-optimized.
+    """
+    machine = _state_machine_arn()
+    run_id = new_run_id()
+    run = Run(
+        run_id=run_id,
+        kind=RETRAIN,
+        status=RunStatus.RUNNING,
+        started_at=utc_now(),
+        effort=None,
+        reoptimize_params=False,
+        progress=0.0,
+        execution_arn=execution_arn(machine, run_id),
+    )
+    threshold = get_settings().retrain_threshold
+    try:
+        runs_repo.claim(handle, run, TrainRequest(), [ModelState.READY], None, threshold)
+    except ClaimRefused:
+        return None
+    # The workflow's input has the train's shape; effort is null (the plan ignores it).
+    payload = {
+        "handle": handle,
+        "run_id": run_id,
+        "kind": RETRAIN,
+        "effort": None,
+        "reoptimize_params": False,
+    }
+    try:
+        executions.start(machine, run_id, payload)
+    except executions.StartFailed:
+        logger.exception("retrain execution not started", extra={"run_id": run_id})
+        _undo_claim(handle, run_id)
+        raise ServiceBusy(retry_after_s=1) from None
+    logger.info("retrain started", extra={"handle": handle, "run_id": run_id})
+    return run_id
 
 
 def _refused(

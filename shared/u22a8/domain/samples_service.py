@@ -98,7 +98,8 @@ def list_samples(caller_namespace: str, handle: str, limit: int, cursor: str | N
         raise ModelNotFound(handle)
     if model.zero_data_retention:
         return SamplePage([], None)
-    return _within_budget(handle, samples_repo.list_page(handle, limit, cursor))
+    page = samples_repo.list_page(handle, limit, cursor, model.data_epoch)
+    return _within_budget(handle, page)
 
 
 def delete_sample(caller_namespace: str, handle: str, sample_id: str) -> None:

@@ -54,6 +54,9 @@ class ContainerCache:
             try:
                 blob = artifacts.get_artifact(dataset_key)
             except artifacts.ArtifactMissing as missing:
+                model = training_repo.get_model(handle)
+                if model is not None and model.zero_data_retention:
+                    raise ZeroDataRetentionOn(handle) from missing  # purged with the samples
                 raise SamplesUnavailable(handle) from missing
             data = snapshot.decode(blob)
             self.features.clear()
@@ -82,7 +85,8 @@ def load_samples(event: Mapping[str, Any]) -> dict[str, Any]:
     """
     handle, run_id = text(event, "handle"), text(event, "run_id")
     model = _holding_model(handle, run_id)
-    rows = [{"text": t, "scores": s} for t, s in training_repo.iter_samples(handle)]
+    samples = training_repo.iter_samples(handle, model.data_epoch)
+    rows = [{"text": t, "scores": s} for t, s in samples]
     check_enough_samples(collect_labels(as_samples(rows), model.criteria))
     key = snapshot.snapshot_key(handle, run_id)
     artifacts.put_artifact(key, snapshot.encode(model.criteria, rows), "application/gzip")
