@@ -208,3 +208,10 @@ def test_over_one_mebibyte_is_413(api: GatewayClient) -> None:
     reply = _create(api, {"handle": "acme.m", "criteria": CRITERIA, "description": padding})
     _assert_problem(reply, 413, "payload-too-large")
     assert models_repo.get("acme.m") is None
+
+
+def test_a_criterion_cannot_take_a_reserved_name(api: GatewayClient) -> None:
+    reply = api.post("/v1/models", {"handle": "acme.reserved", "criteria": ["Flow", "objective"]})
+    assert reply.status == 422
+    assert reply.json()["errors"][0]["loc"] == ["body", "criteria"]
+    assert api.get("/v1/models/acme.reserved").status == 404

@@ -147,13 +147,31 @@ def _sample_key(handle: str, sample_id: str) -> dict[str, AttributeValueTypeDef]
     return {"pk": {"S": model_pk(handle)}, "sk": {"S": sample_sk(sample_id)}}
 
 
+def _stored_at(sample_id: str) -> str:
+    """When a sample was stored, from its id (hex epoch ms after the prefix), as ``created_at``
+    and ``data_epoch`` are written, so the two compare as strings."""
+    millis = int(sample_id[len(SAMPLE_ID_PREFIX) : len(SAMPLE_ID_PREFIX) + 12], 16)
+    moment = _UNIX_EPOCH + timedelta(milliseconds=millis)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def _count(
-    handle: str, delta: int, counters: Sequence[str], live_only: bool, accepting_samples: bool
+    handle: str,
+    delta: int,
+    counters: Sequence[str],
+    live_only: bool,
+    accepting_samples: bool,
+    after_epoch: str | None = None,
 ) -> TransactWriteItemTypeDef:
-    """The model's counter update; its condition is what makes a sample write legal."""
+    """The model's counter update; its condition is what makes a sample write legal. With
+    ``after_epoch`` (a sample's storage time) it also requires the sample to be newer than the
+    retention epoch: an older one is gone, even if the purge has not deleted it yet."""
     condition = "attribute_exists(pk)"
     names: dict[str, str] = {}
     values: dict[str, AttributeValueTypeDef] = {":delta": {"N": str(delta)}}
+    if after_epoch is not None:
+        condition += " AND (attribute_not_exists(data_epoch) OR data_epoch < :stored_at)"
+        values[":stored_at"] = {"S": after_epoch}
     if live_only:
         condition += " AND #state <> :archived"
         names["#state"] = "state"
@@ -274,11 +292,19 @@ def _undo(handle: str, committed: Sequence[Sample]) -> None:
 def delete(handle: str, sample_id: str) -> None:
     """Delete one sample in one transaction with the model's conditional count update.
 
-    Raises :class:`WriteRefused` when the model is missing or archived, :class:`SampleMissing`
-    when it has no such sample.
+    Raises :class:`WriteRefused` when the model is missing or archived, or the sample predates
+    its retention epoch (purged, or about to be), :class:`SampleMissing` when it has no such
+    sample.
     """
     actions = [
-        _count(handle, -1, ("sample_count",), live_only=True, accepting_samples=False),
+        _count(
+            handle,
+            -1,
+            ("sample_count",),
+            live_only=True,
+            accepting_samples=False,
+            after_epoch=_stored_at(sample_id),
+        ),
         _delete(handle, sample_id, must_exist=True),
     ]
     try:

@@ -28,6 +28,10 @@ from u22a8.domain.runs_service import CANCELLED_BY_ARCHIVE
 MAX_ARCHIVE_ATTEMPTS = 3
 
 
+#: Names a criterion cannot take: a version's ``metrics`` keeps the overall objective under it.
+RESERVED_CRITERIA = frozenset({"objective"})
+
+
 def create_model(caller_namespace: str, draft: Model) -> Model:
     if namespace_of(draft.handle) != caller_namespace:
         raise InvalidInput(
@@ -37,6 +41,18 @@ def create_model(caller_namespace: str, draft: Model) -> Model:
                     loc=("body", "handle"),
                     msg=f"must start with '{caller_namespace}.'",
                     type="namespace",
+                )
+            ],
+        )
+    reserved = sorted(set(draft.criteria) & RESERVED_CRITERIA)
+    if reserved:
+        raise InvalidInput(
+            "Some criterion names are reserved.",
+            [
+                FieldError(
+                    loc=("body", "criteria"),
+                    msg=f"reserved (version metrics use it for the overall score): {reserved}",
+                    type="reserved",
                 )
             ],
         )
