@@ -312,10 +312,30 @@ def delete(handle: str, sample_id: str) -> None:
     except _Cancelled as cancelled:
         refusal = _model_refusal(cancelled)
         if refusal is not None:
+            existing = refusal.failure.existing
+            if existing is not None and existing.state is not ModelState.ARCHIVED:
+                # Only the epoch refused: a sample of before zero-data-retention, no longer
+                # counted. It is deleted alone (if the purge has not deleted it already).
+                _delete_uncounted(handle, sample_id)
+                return
             raise refusal from cancelled
         if cancelled.codes[1:2] == [_CONDITION_FAILED]:
             raise SampleMissing(sample_id) from cancelled
         raise RuntimeError(f"sample delete refused: {cancelled.codes}") from cancelled
+
+
+def _delete_uncounted(handle: str, sample_id: str) -> None:
+    try:
+        clients.dynamodb().delete_item(
+            TableName=_table(),
+            Key=_sample_key(handle, sample_id),
+            ConditionExpression="attribute_exists(sk)",
+        )
+    except ClientError as error:
+        raise_if_throttled(error)
+        if error_code(error) == "ConditionalCheckFailedException":
+            raise SampleMissing(sample_id) from error
+        raise
 
 
 def cursor_after(handle: str, sample_id: str) -> str:

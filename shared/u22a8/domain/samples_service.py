@@ -118,10 +118,6 @@ def delete_sample(caller_namespace: str, handle: str, sample_id: str) -> None:
     try:
         samples_repo.delete(handle, sample_id)
     except WriteRefused as refused:
-        existing = refused.failure.existing
-        if existing is not None and existing.state is not ModelState.ARCHIVED:
-            # Refused by the retention epoch alone: the sample is gone (purged or hidden).
-            raise SampleNotFound(handle, sample_id) from refused
-        raise _refusal(handle, existing) from refused
+        raise _refusal(handle, refused.failure.existing) from refused
     except samples_repo.SampleMissing as missing:
         raise SampleNotFound(handle, sample_id) from missing
