@@ -90,7 +90,7 @@ def run(run_id: str, handle: str = HANDLE) -> Run:
 def executions() -> list[dict[str, Any]]:
     sfn = boto3.client("stepfunctions")
     arn = get_settings().training_state_machine_arn
-    return list(sfn.list_executions(stateMachineArn=arn)["executions"])
+    return [dict(item) for item in sfn.list_executions(stateMachineArn=arn)["executions"]]
 
 
 def execution(run_id: str) -> dict[str, Any]:
