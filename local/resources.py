@@ -10,6 +10,7 @@ from local import template
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_stepfunctions import SFNClient
 
@@ -34,6 +35,10 @@ def physical_names(prefix: str = "u22a8-local") -> dict[str, str]:
         name = f"{prefix}-{logical_id}"
         names[logical_id] = name
         names[f"{logical_id}.Arn"] = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+    for logical_id in template.resources("AWS::Events::EventBus"):
+        name = f"{prefix}-{logical_id}"
+        names[logical_id] = name  # Ref of an event bus is its name
+        names[f"{logical_id}.Arn"] = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{name}"
     for logical_id, resource in template.resources("AWS::Serverless::StateMachine").items():
         name = _state_machine_name(logical_id, resource, prefix)
         arn = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{name}"
@@ -111,6 +116,12 @@ def create_buckets(s3: S3Client, names: dict[str, str]) -> None:
     """The template's buckets, by their local names (the emulator needs no bucket settings)."""
     for logical_id in template.resources("AWS::S3::Bucket"):
         s3.create_bucket(Bucket=names[logical_id])
+
+
+def create_event_buses(events: EventBridgeClient, names: dict[str, str]) -> None:
+    """The template's custom event buses (model and run events are put on them)."""
+    for logical_id in template.resources("AWS::Events::EventBus"):
+        events.create_event_bus(Name=names[logical_id])
 
 
 def function_environment(names: dict[str, str]) -> dict[str, str]:

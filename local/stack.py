@@ -94,6 +94,7 @@ def provision(prefix: str, namespace: str) -> tuple[dict[str, str], str]:
 
     from local.resources import (
         create_buckets,
+        create_event_buses,
         create_tables,
         function_environment,
         physical_names,
@@ -102,6 +103,7 @@ def provision(prefix: str, namespace: str) -> tuple[dict[str, str], str]:
     names = physical_names(prefix)
     create_tables(boto3.client("dynamodb"), names)
     create_buckets(boto3.client("s3"), names)
+    create_event_buses(boto3.client("events"), names)
     # The functions and state machines are created by ``local.engine.running``.
     os.environ.update(function_environment(names))
     # moto answers a Query of a few thousand samples in seconds (its serializer takes about a

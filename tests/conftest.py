@@ -18,6 +18,7 @@ from local.gateway import Gateway
 from local.moto_fidelity import serialize_dynamodb
 from local.resources import (
     create_buckets,
+    create_event_buses,
     create_state_machines,
     create_tables,
     function_environment,
@@ -82,6 +83,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         names = physical_names("test")
         create_tables(boto3.client("dynamodb"), names)
         create_buckets(boto3.client("s3"), names)
+        create_event_buses(boto3.client("events"), names)
         create_state_machines(boto3.client("stepfunctions"), names)
         for key, value in function_environment(names).items():
             monkeypatch.setenv(key, value)

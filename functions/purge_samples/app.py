@@ -28,7 +28,7 @@ def _pending(records: list[Mapping[str, Any]]) -> dict[str, PendingPurge]:
     return found
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Records" in event:

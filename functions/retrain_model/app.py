@@ -39,7 +39,7 @@ def _handles(records: list[Mapping[str, Any]]) -> list[str]:
     return list(handles)
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     started = {}

@@ -35,7 +35,7 @@ def score(handle: str) -> Response[str]:
 
 
 @logger.inject_lambda_context(
-    correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False
+    correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False, clear_state=True
 )
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from u22a8.domain import reconcile
 from u22a8.observability import logger, metrics
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = reconcile.sweep(get_settings().training_state_machine_arn)

@@ -20,7 +20,7 @@ def _evaluate(event: Mapping[str, Any]) -> dict[str, Any]:
     return fitting.evaluate_candidate(event, CACHE)
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(candidate=(event.get("candidate") or {}).get("index"))
     return run_step("Evaluate candidate", _evaluate, event, fitting.USER_ERRORS)

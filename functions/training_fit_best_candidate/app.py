@@ -18,6 +18,6 @@ def _fit(event: Mapping[str, Any]) -> dict[str, Any]:
     return fitting.fit_best(event, CACHE)
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return run_step("Fit best candidate", _fit, event, fitting.USER_ERRORS)

@@ -11,6 +11,6 @@ from u22a8.domain.training_run.step import run_step
 from u22a8.observability import logger
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return run_step("Prune versions", outcome.prune_versions, event)

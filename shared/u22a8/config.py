@@ -20,6 +20,8 @@ class Settings:
     idempotency_table: str = "u22a8-idempotency"
     artifacts_bucket: str = "u22a8-artifacts"
     training_state_machine_arn: str = ""
+    # The bus model and run events go to; empty: events are not published (tools, tests).
+    event_bus_name: str = ""
     api_base_path: str = "/v1"
     # Short timeouts on the request path: a slow dependency should fail fast and be retried by
     # the standard retry mode rather than hold an API Gateway connection for 29 s.

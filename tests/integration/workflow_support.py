@@ -21,6 +21,7 @@ from moto.core.config import DefaultConfig
 from local import lambda_bridge, resources, template
 from local.resources import (
     create_buckets,
+    create_event_buses,
     create_state_machines,
     create_tables,
     function_environment,
@@ -111,6 +112,7 @@ def training_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
         names = physical_names(PREFIX)
         create_tables(boto3.client("dynamodb"), names)
         create_buckets(boto3.client("s3"), names)
+        create_event_buses(boto3.client("events"), names)
         role_arn = lambda_bridge.ensure_execution_role(boto3.client("iam"))
         arns = lambda_bridge.create_functions(
             boto3.client("lambda"), template.functions(), role_arn, registry=registry, prefix=PREFIX

@@ -16,6 +16,7 @@ from u22a8.config import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_stepfunctions import SFNClient
 
@@ -44,8 +45,14 @@ def s3() -> S3Client:
     return boto3.client("s3", config=client_config())
 
 
+@cache
+def events() -> EventBridgeClient:
+    return boto3.client("events", config=client_config())
+
+
 def reset() -> None:
     """Forget cached clients (tests start each case against a fresh emulator)."""
     dynamodb.cache_clear()
+    events.cache_clear()
     s3.cache_clear()
     stepfunctions.cache_clear()

@@ -281,15 +281,27 @@ class _ModelRelease:
     to_state: ModelState | None  # ``None``: back to ``state_before_run``
     applies_if: str  # exactly one way of a list applies to a model the run still holds
     operation: str = "end"  # end: mark last_operation ended; restore / clear: undo of a claim
+    before: ModelState | None = None  # a restore that applies to this state_before_run only
+
+    @property
+    def result(self) -> ModelState | None:
+        """The model's state after this release, when the way itself says it."""
+        return self.to_state or self.before
 
 
-_RESTORE = _ModelRelease(None, "attribute_exists(state_before_run)")
+def _restore(state: ModelState) -> _ModelRelease:
+    """Back to ``state_before_run``, one way per prior state so the result (published as the
+    model's new state) is known without a read."""
+    return _ModelRelease(None, "state_before_run = :before", before=state)
+
+
+_RESTORE = tuple(_restore(s) for s in (ModelState.DRAFT, ModelState.FAILED, ModelState.READY))
 _READY_IF_ACTIVE = _ModelRelease(ModelState.READY, "attribute_exists(active_version)")
 _FAILED_IF_NONE = _ModelRelease(ModelState.FAILED, "attribute_not_exists(active_version)")
 _RELEASES: dict[RunStatus, tuple[_ModelRelease, ...]] = {
     # The model returns to the state it would have had without the run (its versions untouched);
     # the two fallbacks only serve a model claimed without ``state_before_run``.
-    RunStatus.CANCELLED: (_RESTORE, _READY_IF_ACTIVE, _FAILED_IF_NONE),
+    RunStatus.CANCELLED: (*_RESTORE, _READY_IF_ACTIVE, _FAILED_IF_NONE),
     # The old version keeps serving if there is one; otherwise the model is failed.
     RunStatus.FAILED: (_READY_IF_ACTIVE, _FAILED_IF_NONE),
 }
@@ -334,6 +346,8 @@ def _model_release(
             values[":error"] = _error_attr(error)
     if ":zero" in way.applies_if:
         values[":zero"] = {"N": "0"}
+    if way.before is not None:
+        values[":before"] = {"S": way.before.value}
     return {
         "TableName": _table(),
         "Key": _model_key(handle),
@@ -376,47 +390,56 @@ def _release(
     error: OperationError | None,
     now: str,
     ways: Sequence[_ModelRelease],
-) -> bool:
-    """End the run and release its model in one transaction; ``False`` when the run no longer
-    holds the model (then nothing is written)."""
+) -> _ModelRelease | None:
+    """End the run and release its model in one transaction: the way it was released, or
+    ``None`` when the run no longer holds the model (then nothing is written)."""
     for way in ways:
         model_update = _model_release(handle, run_id, way, status, error, now)
         refused = _transact(
             [{"Update": model_update}, {"Update": _run_end(handle, run_id, status, error, now)}]
         )
         if refused is None:
-            return True
+            return way
         if refused.failed(0):
             old = refused.item(0)
             if old is None or from_item(old).get("current_run_id") != run_id:
-                return False  # released already (or never claimed): nothing to do
+                return None  # released already (or never claimed): nothing to do
             continue  # still held by the run: this way does not apply, the next one does
         if refused.failed(1):
             # The model is held by a run that has already ended: release the model alone.
             logger.warning("releasing a model whose run had ended", extra={"run_id": run_id})
             refused = _transact([{"Update": model_update}])
             if refused is None:
-                return True
+                return way
             if refused.failed(0):
                 continue
         raise RuntimeError(f"run release refused: {refused.codes}")
     raise RuntimeError(f"no way to release model {handle} from run {run_id}")
 
 
+def release_to(
+    handle: str, run_id: str, status: RunStatus, error: OperationError | None, now: str
+) -> ModelState | None:
+    """The run ends ``failed`` or ``cancelled``; its model, if the run still holds it, rests
+    again. The model's new state, or ``None`` (and nothing written) when the run no longer
+    holds the model."""
+    if status not in _RELEASES:
+        raise ValueError(f"a run cannot be released as {status}")
+    way = _release(handle, run_id, status, error, now, _RELEASES[status])
+    return way.result if way is not None else None
+
+
 def release(
     handle: str, run_id: str, status: RunStatus, error: OperationError | None, now: str
 ) -> bool:
-    """The run ends ``failed`` or ``cancelled``; its model, if the run still holds it, rests
-    again. ``False`` (and nothing written) when the run no longer holds the model."""
-    if status not in _RELEASES:
-        raise ValueError(f"a run cannot be released as {status}")
-    return _release(handle, run_id, status, error, now, _RELEASES[status])
+    """As :func:`release_to`; whether this call released the model."""
+    return release_to(handle, run_id, status, error, now) is not None
 
 
 def undo_claim(handle: str, run_id: str, error: OperationError, now: str) -> bool:
     """Take back a claim whose execution never started: the model as it was before (state and
     last operation), the run ``failed`` with ``error``."""
-    return _release(handle, run_id, RunStatus.FAILED, error, now, _UNDO)
+    return _release(handle, run_id, RunStatus.FAILED, error, now, _UNDO) is not None
 
 
 # --- reads -------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from u22a8.data import models_repo
 from u22a8.data.models_repo import ModelPage, WriteRefused
-from u22a8.domain import runs_service
+from u22a8.domain import events, runs_service
 from u22a8.domain.clock import utc_now
 from u22a8.domain.errors import (
     FieldError,
@@ -121,7 +121,7 @@ def archive_model(caller_namespace: str, handle: str, expected_revision: int | N
     require_visible(handle, caller_namespace)
     for _ in range(MAX_ARCHIVE_ATTEMPTS):
         try:
-            return models_repo.archive(handle, caller_namespace, expected_revision, utc_now())
+            archived = models_repo.archive(handle, caller_namespace, expected_revision, utc_now())
         except WriteRefused as refused:
             existing = refused.failure.existing
             if existing is not None and existing.state is ModelState.ARCHIVED:
@@ -134,5 +134,9 @@ def archive_model(caller_namespace: str, handle: str, expected_revision: int | N
                 raise RuntimeError(f"model {handle} is busy without a run") from refused
             runs_service.stop_run(handle, existing.current_run_id, CANCELLED_BY_ARCHIVE)
             expected_revision = None  # checked above; the release itself bumped the revision
+            continue
+        # The conditional write does not return the state it replaced.
+        events.model_state_changed(handle, ModelState.ARCHIVED, None)
+        return archived
     # A new run claimed the model after each stop: let the caller retry.
     raise ServiceBusy(retry_after_s=1)

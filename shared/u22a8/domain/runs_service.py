@@ -16,6 +16,7 @@ from u22a8.config import get_settings
 from u22a8.data import executions, models_repo, runs_repo
 from u22a8.data.execution_status import execution_arn
 from u22a8.data.runs_repo import ClaimRefused
+from u22a8.domain import events
 from u22a8.domain.clock import utc_now
 from u22a8.domain.errors import (
     ModelArchived,
@@ -108,6 +109,9 @@ def train(
         _undo_claim(handle, run_id)
         raise ServiceBusy(retry_after_s=1) from None
     logger.info("training run started", extra={"handle": handle, "run_id": run_id})
+    # Published once the execution runs (an undone claim was never a change to subscribers);
+    # the claim's one conditional write does not say which of the claimable states it left.
+    events.model_state_changed(handle, ModelState.BUSY, None, run_id)
     return TrainOutcome(ModelState.BUSY, run_id)
 
 
@@ -152,6 +156,7 @@ def start_retrain(handle: str) -> str | None:
         _undo_claim(handle, run_id)
         raise ServiceBusy(retry_after_s=1) from None
     logger.info("retrain started", extra={"handle": handle, "run_id": run_id})
+    events.model_state_changed(handle, ModelState.BUSY, ModelState.READY, run_id)
     return run_id
 
 
@@ -200,14 +205,26 @@ def finish_run(handle: str, run_id: str, outcome: str, error: OperationError | N
         error = _FAILED_WITHOUT_REASON
     if status is RunStatus.CANCELLED:
         error = None
-    return runs_repo.release(handle, run_id, status, error, utc_now())
+    return _released(handle, run_id, status, error, utc_now())
 
 
 def stop_run(handle: str, run_id: str, cause: str, now: str | None = None) -> bool:
     """Stop the run's execution, then release the model as cancelled (whether or not the
     execution existed); whether this call released it."""
     executions.stop(execution_arn(_state_machine_arn(), run_id), CANCELLED_ERROR, cause)
-    return runs_repo.release(handle, run_id, RunStatus.CANCELLED, None, now or utc_now())
+    return _released(handle, run_id, RunStatus.CANCELLED, None, now or utc_now())
+
+
+def _released(
+    handle: str, run_id: str, status: RunStatus, error: OperationError | None, now: str
+) -> bool:
+    """Release the run's model and, when this call did, tell subscribers (run and model)."""
+    to_state = runs_repo.release_to(handle, run_id, status, error, now)
+    if to_state is None:
+        return False
+    events.run_finished(handle, run_id, status.value, error_code=error.code if error else None)
+    events.model_state_changed(handle, to_state, ModelState.BUSY, run_id)
+    return True
 
 
 # --- reads -------------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ from typing import Any
 
 from u22a8.data import artifacts, training_repo
 from u22a8.data.training_repo import PublishConflict, RetentionTurnedOn, RunNotCurrent
-from u22a8.domain import runs_service, versions_service
+from u22a8.domain import events, runs_service, versions_service
 from u22a8.domain.clock import utc_now
+from u22a8.domain.model import ModelState
 from u22a8.domain.training_run import failures, snapshot
 from u22a8.domain.training_run.errors import RunSuperseded, StepFailed, ZeroDataRetentionOn
 from u22a8.domain.training_run.step import integer, mapping, text
@@ -91,6 +92,8 @@ def publish_version(event: Mapping[str, Any]) -> dict[str, Any]:
             _discard(artifact_key, dataset_key)
             raise ZeroDataRetentionOn(handle) from purged
         logger.info("version published", extra={"version": number, "version_id": version_id})
+        events.run_finished(handle, run_id, "succeeded", version=number)
+        events.model_state_changed(handle, ModelState.READY, ModelState.BUSY, run_id, number)
         _discard(dataset_key)
         return {"version": number, "version_id": version_id}
     raise StepFailed(f"publish of {handle} kept conflicting")

@@ -1,0 +1,105 @@
+"""Fuzzing against the contract: schemathesis generates requests from the committed OpenAPI
+document (``docs/openapi.json``) and sends them to the local stack over HTTP, with the stack's key.
+
+Every answer must be no 5xx, have a status code the document declares for the operation, the
+content type it declares, and a body that matches the declared schema. Generation is bounded and
+derandomized (Hypothesis' fixed seed per test), so CI sees the same cases on every run.
+
+A valid generated ``handle`` is replaced by a model that exists in the key's namespace (one per
+operation, so that an archive fuzzed by ``DELETE`` leaves the other operations' models alone):
+random handles would only ever reach the ``404`` path. Other path parameters (run ids, sample
+ids, version numbers, tags) stay generated.
+
+Stateful testing (schemathesis' links between operations) is not run: the document declares no
+OpenAPI ``links``, and adding them is a change to the document, not to the tests.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from local.template import ROOT
+from tests.e2e.conftest import Api, LocalStack, new_handle
+
+pytestmark = pytest.mark.e2e
+
+MAX_EXAMPLES = 20
+HANDLE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}\.[a-z0-9][a-z0-9-]{0,62}$")
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+# The methods the local stack's HTTP server hands to the gateway. For any other (TRACE, QUERY, ...)
+# ``http.server`` answers by itself, a 501 HTML page, where API Gateway answers with a gateway
+# response (403 problem): the stack's bug, pinned by test_a_method_no_route_has_is_not_a_5xx.
+SERVED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.json")
+
+_targets: dict[str, str] = {}
+
+
+def _target(api: Api, stack: LocalStack, operation: str) -> str:
+    """The model this operation's valid handles are pointed at, with a few samples."""
+    if operation not in _targets:
+        handle = new_handle(stack.namespace)
+        created = api.post("/v1/models", {"handle": handle, "criteria": ["Clarity", "Flow"]})
+        assert created.status_code == 201, created.text
+        samples = [
+            {"text": f"sample {i}", "scores": {"Clarity": i / 4, "Flow": 1 - i / 4}}
+            for i in range(5)
+        ]
+        added = api.post(f"/v1/models/{handle}/samples", {"samples": samples})
+        assert added.status_code == 201, added.text
+        _targets[operation] = handle
+    return _targets[operation]
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+def test_every_answer_keeps_the_contract(
+    case: schemathesis.Case[Any], api: Api, stack: LocalStack
+) -> None:
+    if case.method.upper() not in SERVED_METHODS:
+        return  # see SERVED_METHODS
+    path_parameters: dict[str, Any] = case.path_parameters or {}
+    handle = path_parameters.get("handle")
+    if isinstance(handle, str) and HANDLE_PATTERN.match(handle):
+        path_parameters["handle"] = _target(api, stack, case.operation.label)
+    case.call_and_validate(
+        base_url=stack.url,
+        headers={"Authorization": f"Bearer {stack.api_key}"},
+        checks=CHECKS,
+        timeout=30,
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="local stack bug: http.server answers methods it has no do_<METHOD> for (TRACE, "
+    "QUERY, ...) with its own 501 HTML page instead of the gateway's answer",
+)
+@pytest.mark.parametrize("method", ["TRACE", "QUERY"])
+def test_a_method_no_route_has_is_not_a_5xx(api: Api, stack: LocalStack, method: str) -> None:
+    response = api.request(method, f"/v1/models/{stack.namespace}.m")
+    assert response.status_code < 500, response.text
+    assert response.headers["Content-Type"].startswith("application/"), response.headers
