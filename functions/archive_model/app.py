@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, header, make_resolver
 from u22a8.api.responses import model_response
-from u22a8.domain import models_service
+from u22a8.domain import archive_service
 from u22a8.domain.model import parse_if_match
 from u22a8.observability import logger, metrics
 
@@ -20,7 +20,7 @@ app = make_resolver()
 
 @app.delete("/v1/models/<handle>")
 def archive_model(handle: str) -> Response[str]:
-    model = models_service.archive_model(
+    model = archive_service.archive_model(
         caller_namespace(app), handle, parse_if_match(header(app, "If-Match"))
     )
     metrics.add_metric(name="ModelsArchived", unit=MetricUnit.Count, value=1)

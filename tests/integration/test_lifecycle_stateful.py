@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -259,6 +259,7 @@ def test_the_lifecycle_keeps_its_invariants_in_any_order(
                 derandomize=True,
                 suppress_health_check=list(HealthCheck),
                 database=None,
+                phases=[Phase.explicit, Phase.reuse, Phase.generate],
             ),
         )
     finally:

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from u22a8.api.schemas import MAX_CRITERIA, ModelCreate, ModelPatch
+from u22a8.api.schemas import ModelCreate, ModelPatch
+from u22a8.domain.model import MAX_CRITERIA
 
 VALID_CREATE: dict[str, Any] = {"handle": "acme.m", "criteria": ["Clarity"]}
 

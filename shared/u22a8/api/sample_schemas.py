@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from u22a8.api.schemas import MAX_CRITERIA
+from u22a8.domain.model import MAX_CRITERIA
 
 MAX_SAMPLES_PER_CALL = 500
 MAX_TEXT_CHARS = 20_000

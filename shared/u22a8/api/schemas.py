@@ -11,13 +11,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from u22a8.domain.handles import HANDLE_PATTERN
+from u22a8.domain.model import MAX_CRITERIA
 
 Handle = Annotated[str, StringConstraints(strict=True, pattern=HANDLE_PATTERN)]
 Criterion = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64)]
 Description = Annotated[str, StringConstraints(strict=True, max_length=2000)]
 Effort = Literal["low", "medium", "high", "max"]
-
-MAX_CRITERIA = 20
 
 
 def _no_defaults(schema: dict[str, Any]) -> None:

@@ -15,6 +15,9 @@ class ModelState(StrEnum):
     ARCHIVED = "archived"
 
 
+#: The most criteria a model can have (and so the most scores a sample can carry).
+MAX_CRITERIA = 20
+
 DEFAULT_KEEP_UNNAMED = 100
 DEFAULT_KEEP_FIRST_OF_MONTH = True
 

@@ -1,4 +1,4 @@
-"""Use cases of the model resource: create, read, list, patch and archive.
+"""Use cases of the model resource: create, read, list and patch (archive: ``archive_service``).
 
 Each use case makes the fewest AWS calls the contract allows: a PATCH or DELETE is one
 conditional write whose refusal (with the item as it was) tells 404, 409 and 412 apart.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from u22a8.data import models_repo
 from u22a8.data.models_repo import ModelPage, WriteRefused
-from u22a8.domain import events, runs_service
 from u22a8.domain.clock import utc_now
 from u22a8.domain.errors import (
     FieldError,
@@ -17,16 +16,9 @@ from u22a8.domain.errors import (
     ModelArchived,
     ModelNotFound,
     PreconditionFailed,
-    ServiceBusy,
 )
 from u22a8.domain.handles import namespace_of, require_visible
 from u22a8.domain.model import Model, ModelChanges, ModelState
-from u22a8.domain.runs_service import CANCELLED_BY_ARCHIVE
-
-# Archiving a busy model stops its run and tries again; a model that keeps being claimed by new
-# runs in between gets a 503 after this many tries.
-MAX_ARCHIVE_ATTEMPTS = 3
-
 
 #: Names a criterion cannot take: a version's ``metrics`` keeps the overall objective under it.
 RESERVED_CRITERIA = frozenset({"objective"})
@@ -84,7 +76,7 @@ def list_models(
     return models_repo.list_page(caller_namespace, archived, state, limit, cursor)
 
 
-def _refusal_reason(handle: str, refused: WriteRefused) -> Exception:
+def refusal_reason(handle: str, refused: WriteRefused) -> Exception:
     existing = refused.failure.existing
     if existing is None:
         return ModelNotFound(handle)
@@ -108,35 +100,4 @@ def patch_model(
     try:
         return models_repo.apply_changes(handle, changes, expected_revision, utc_now())
     except WriteRefused as refused:
-        raise _refusal_reason(handle, refused) from refused
-
-
-def archive_model(caller_namespace: str, handle: str, expected_revision: int | None) -> Model:
-    """Archive; archiving an archived model is a no-op that returns it as it is.
-
-    A busy model's run is stopped first (cancelled: the model returns to its state before the
-    run), then the model is archived. ``If-Match`` is checked against the model as the request
-    found it, before anything is stopped.
-    """
-    require_visible(handle, caller_namespace)
-    for _ in range(MAX_ARCHIVE_ATTEMPTS):
-        try:
-            archived = models_repo.archive(handle, caller_namespace, expected_revision, utc_now())
-        except WriteRefused as refused:
-            existing = refused.failure.existing
-            if existing is not None and existing.state is ModelState.ARCHIVED:
-                return existing
-            if existing is None or existing.state is not ModelState.BUSY:
-                raise _refusal_reason(handle, refused) from refused
-            if expected_revision is not None and existing.revision != expected_revision:
-                raise PreconditionFailed(handle) from refused
-            if existing.current_run_id is None:
-                raise RuntimeError(f"model {handle} is busy without a run") from refused
-            runs_service.stop_run(handle, existing.current_run_id, CANCELLED_BY_ARCHIVE)
-            expected_revision = None  # checked above; the release itself bumped the revision
-            continue
-        # The conditional write does not return the state it replaced.
-        events.model_state_changed(handle, ModelState.ARCHIVED, None)
-        return archived
-    # A new run claimed the model after each stop: let the caller retry.
-    raise ServiceBusy(retry_after_s=1)
+        raise refusal_reason(handle, refused) from refused
