@@ -11,12 +11,14 @@ that invocation made. The same is measured for the floor,
 runs so that drift hits all alike; medians are reported as a ratio to the floor's median. Bytecode
 caches are warmed by one unmeasured run of each first (a built layer ships compilable code too).
 
-AWS is moto's server, started in this process on a free port; the template's tables are created in
-it and seeded with what each request needs (a real API key for the authorizer, models and samples
-for the routes). Each route's request comes from ``RECIPES`` (keyed by method and path); a route
-without a recipe is listed as not measured. Calls are counted twice: by the child, on
-``before-call`` / ``before-send`` events of boto3's default session (registered before the handler
-is imported), and by the server, which sees every request whatever session sent it.
+AWS is moto's server, started in this process on a free port; the template's tables, bucket, event
+bus and state machine are created in it (without moto's execution engine, so an execution just
+stays running) and seeded with what each request needs (a real API key for the authorizer; models,
+samples, versions, tags and runs for the routes). Each route's request comes from ``RECIPES``
+(keyed by method and path); a route without a recipe is listed as not measured. Calls are counted
+twice: by the child, on ``before-call`` / ``before-send`` events of boto3's default session
+(registered before the handler is imported), and by the server, which sees every request whatever
+session sent it.
 
 Targets (from the issue): cold ratio <= 1.6 for every handler; PATCH exactly one DynamoDB call (a
 conditional UpdateItem); GET exactly one (GetItem); the authorizer one GetItem; create without an
@@ -40,7 +42,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +245,9 @@ def start_emulator() -> Emulator:
 
     resources.create_tables(boto3.client("dynamodb"), names)
     resources.create_buckets(boto3.client("s3"), names)  # the score route loads an artifact
+    resources.create_event_buses(boto3.client("events"), names)  # train and cancel put events
+    # No execution engine: an execution stays RUNNING, all the train and cancel routes need.
+    resources.create_state_machines(boto3.client("stepfunctions"), names)
     return Emulator(endpoint=endpoint, names=names, counter=counter, stop=server.stop)
 
 
@@ -259,6 +264,9 @@ class Seeds:
     patch_handle: str = f"{NAMESPACE}.patched"
     samples_handle: str = f"{NAMESPACE}.samples"
     score_handle: str = f"{NAMESPACE}.scored"
+    versions_handle: str = f"{NAMESPACE}.versioned"
+    runs_handle: str = f"{NAMESPACE}.trained"
+    run_id: str = ""  # a running run of ``runs_handle``
 
     @staticmethod
     def create() -> Seeds:
@@ -269,9 +277,11 @@ class Seeds:
         for handle in (seeds.read_handle, seeds.patch_handle, seeds.samples_handle):
             seed_model(handle)
         seed_samples(seeds.samples_handle, 3)
-        seed_model(seeds.score_handle)
-        seed_active_version(seeds.score_handle)
-        return seeds
+        for handle in (seeds.score_handle, seeds.versions_handle):
+            seed_model(handle)
+            seed_active_version(handle)
+        seed_model(seeds.runs_handle)
+        return replace(seeds, run_id=seed_run(seeds.runs_handle))
 
 
 CRITERIA = ("clarity", "concision")
@@ -333,6 +343,30 @@ def seed_active_version(handle: str) -> None:
             ":ready": {"S": "ready"},
         },
     )
+
+
+def seed_tag(handle: str, tag: str, number: int = 1) -> None:
+    from u22a8.domain import versions_service
+
+    versions_service.put_tag(NAMESPACE, handle, tag, number)
+
+
+def seed_run(handle: str) -> str:
+    """A running run of ``handle`` (a draft model), started by the train use case; its id. The
+    execution stays RUNNING (no engine), so the run can be read and cancelled."""
+    from u22a8.domain import runs_service
+    from u22a8.domain.run import TrainRequest
+    from u22a8.observability import logger
+
+    level = logger.log_level
+    logger.setLevel(logging.WARNING)  # its info line would land in the report, on stdout
+    try:
+        outcome = runs_service.train(NAMESPACE, handle, TrainRequest(), None)
+    finally:
+        logger.setLevel(level)
+    if outcome.run_id is None:
+        raise RuntimeError(f"{handle}: train started no run ({outcome.state.value})")
+    return outcome.run_id
 
 
 def method_arn(method: str, path: str) -> str:
@@ -451,6 +485,45 @@ def _delete_sample(route: template.Route, seeds: Seeds, tag: str) -> dict[str, A
     return proxy_event(route, seeds, {"handle": seeds.samples_handle, "sample_id": sample_id})
 
 
+def _list_versions(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+    return proxy_event(route, seeds, {"handle": seeds.versions_handle})
+
+
+def _get_version(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+    return proxy_event(route, seeds, {"handle": seeds.versions_handle, "n": "1"})
+
+
+def _put_tag(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+    path = {"handle": seeds.versions_handle, "tag": f"put-{tag}"}  # a new tag each run
+    return proxy_event(route, seeds, path, {"version": 1})
+
+
+def _delete_tag(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+    name = f"delete-{tag}"
+    seed_tag(seeds.versions_handle, name)  # removing an existing tag is the common case
+    return proxy_event(route, seeds, {"handle": seeds.versions_handle, "tag": name})
+
+
+def _train(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+    handle = f"{NAMESPACE}.train-{tag}"
+    seed_model(handle)  # a draft model: the claim succeeds and one execution starts
+    return proxy_event(route, seeds, {"handle": handle}, {"effort": "low"})
+
+
+def _list_runs(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+    return proxy_event(route, seeds, {"handle": seeds.runs_handle})
+
+
+def _get_run(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+    return proxy_event(route, seeds, {"handle": seeds.runs_handle, "run_id": seeds.run_id})
+
+
+def _cancel_run(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+    handle = f"{NAMESPACE}.cancel-{tag}"
+    seed_model(handle)  # a cancelled run cannot be cancelled again: a running one per run
+    return proxy_event(route, seeds, {"handle": handle, "run_id": seed_run(handle)})
+
+
 @dataclass(frozen=True)
 class Recipe:
     make: Callable[[template.Route, Seeds, str], dict[str, Any]]
@@ -476,6 +549,14 @@ RECIPES: dict[tuple[str, str], tuple[Recipe, ...]] = {
     ("POST", "/v1/models/{handle}/score"): (
         Recipe(_score, 200, {"dynamodb.GetItem": 1, "s3.GetObject": 1}),
     ),
+    ("GET", "/v1/models/{handle}/versions"): (Recipe(_list_versions, 200),),
+    ("GET", "/v1/models/{handle}/versions/{n}"): (Recipe(_get_version, 200),),
+    ("PUT", "/v1/models/{handle}/tags/{tag}"): (Recipe(_put_tag, 200),),
+    ("DELETE", "/v1/models/{handle}/tags/{tag}"): (Recipe(_delete_tag, 200),),
+    ("POST", "/v1/models/{handle}/train"): (Recipe(_train, 202),),
+    ("GET", "/v1/models/{handle}/runs"): (Recipe(_list_runs, 200),),
+    ("GET", "/v1/models/{handle}/runs/{run_id}"): (Recipe(_get_run, 200),),
+    ("POST", "/v1/models/{handle}/runs/{run_id}/cancel"): (Recipe(_cancel_run, 200),),
 }
 AUTHORIZER_CALLS = {"dynamodb.GetItem": 1}
 
