@@ -75,3 +75,39 @@ def is_serialized() -> bool:
     from moto.dynamodb.responses import DynamoHandler
 
     return bool(getattr(DynamoHandler.call_action, _MARKER, False))
+
+
+def stop_waits_for_start(timeout_s: float = 10.0) -> None:
+    """Let ``StopExecution`` right after ``StartExecution`` stop the execution, as on AWS.
+
+    moto 5.2.5 starts an execution's worker thread and only then creates the environment that
+    ``stop`` signals; a stop arriving in between fails with ``AttributeError`` (a 500 to our
+    cancel endpoint). Here ``stop`` waits, on an event set when the environment exists, for at
+    most ``timeout_s``. Safe to call twice.
+    """
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    if getattr(ExecutionWorker, "_u22a8_stop_waits", False):
+        return
+
+    def ready_event(worker: Any) -> threading.Event:
+        event: threading.Event = worker.__dict__.setdefault("_u22a8_env_ready", threading.Event())
+        return event
+
+    def get_env(worker: Any) -> Any:
+        return worker.__dict__.get("_u22a8_env")
+
+    def set_env(worker: Any, value: Any) -> None:
+        worker.__dict__["_u22a8_env"] = value
+        if value is not None:
+            ready_event(worker).set()
+
+    original_stop = ExecutionWorker.stop
+
+    def stop(worker: Any, stop_date: Any, error: Any, cause: Any) -> Any:
+        ready_event(worker).wait(timeout_s)
+        return original_stop(worker, stop_date=stop_date, error=error, cause=cause)
+
+    setattr(ExecutionWorker, "env", property(get_env, set_env))  # noqa: B010 - typed as a field
+    setattr(ExecutionWorker, "stop", stop)  # noqa: B010
+    setattr(ExecutionWorker, "_u22a8_stop_waits", True)  # noqa: B010

@@ -292,6 +292,13 @@ class RequestHandler(BaseHTTPRequestHandler):
     def do_OPTIONS(self) -> None:
         self._serve()
 
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (TRACE, QUERY, ...) goes to the gateway too, which answers it as
+        API Gateway does, instead of ``http.server``'s own 501 page."""
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
     def _serve(self) -> None:
         try:
             response = self._respond()
@@ -477,7 +484,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from moto.server import ThreadedMotoServer
 
     from local import engine
-    from local.moto_fidelity import serialize_dynamodb
+    from local.moto_fidelity import serialize_dynamodb, stop_waits_for_start
     from local.moto_speed import item_level_transaction_rollback
 
     moto: ThreadedMotoServer | None = None
@@ -495,6 +502,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: port {args.moto_port} (--moto-port) is in use.", file=sys.stderr)
             return 1
         serialize_dynamodb()
+        stop_waits_for_start()
         item_level_transaction_rollback()  # else a transaction copies every sample of the table
         engine.enable()  # before any state machine exists
         moto = ThreadedMotoServer(ip_address="127.0.0.1", port=args.moto_port, verbose=False)

@@ -15,7 +15,7 @@ import pytest
 from moto import mock_aws
 
 from local.gateway import Gateway
-from local.moto_fidelity import serialize_dynamodb
+from local.moto_fidelity import serialize_dynamodb, stop_waits_for_start
 from local.resources import (
     create_buckets,
     create_event_buses,
@@ -32,6 +32,7 @@ from u22a8.data import clients
 # moto applies a conditional write without a lock; DynamoDB serializes writes to an item. Tests of
 # concurrent requests need the emulator to be faithful (see local/moto_fidelity.py).
 serialize_dynamodb()
+stop_waits_for_start()
 
 
 # mock_aws resets boto3's default session for every test, which would make each test parse

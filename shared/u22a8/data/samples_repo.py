@@ -151,7 +151,12 @@ def _stored_at(sample_id: str) -> str:
     """When a sample was stored, from its id (hex epoch ms after the prefix), as ``created_at``
     and ``data_epoch`` are written, so the two compare as strings."""
     millis = int(sample_id[len(SAMPLE_ID_PREFIX) : len(SAMPLE_ID_PREFIX) + 12], 16)
-    moment = _UNIX_EPOCH + timedelta(milliseconds=millis)
+    try:
+        moment = _UNIX_EPOCH + timedelta(milliseconds=millis)
+    except OverflowError:
+        # A well-formed id from after year 9999 names no sample we stored: it compares as the
+        # latest possible time, and the lookup then finds nothing (404).
+        return "9999-12-31T23:59:59.999Z"
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
