@@ -23,36 +23,29 @@ recognized from the refused claim alone.
 
 from __future__ import annotations
 
-import random
-import time
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from u22a8.config import get_settings
 from u22a8.data import clients, cursors
 from u22a8.data.busy_index import BUSY
-from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr, to_item
+from u22a8.data.items import from_item, raise_if_throttled, to_attr, to_item
 from u22a8.data.models_repo import META_SK, model_from_item, model_pk
-from u22a8.domain.errors import ServiceBusy
+from u22a8.data.transactions import Refused, transact_write
 from u22a8.domain.model import Model, ModelState, OperationError
 from u22a8.domain.run import Run, RunningRequest, RunPage, RunStatus, TrainRequest
 from u22a8.observability import logger
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 RUN_SK_PREFIX = "RUN#"
 RUN_KEYS = frozenset({"pk", "sk"})
 # Attributes that exist on the model item only while a run holds it.
 _RUN_HOLD_ATTRIBUTES = ("current_run_id", "state_before_run", "operation_before_run", "gsi2pk")
-_CONDITION_FAILED = "ConditionalCheckFailed"
-_RETRYABLE_REASONS = frozenset(
-    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-)
 # A transaction that keeps conflicting with others on the same model is retried this often
 # (50 concurrent trains of one model must all get an answer, not a 503).
 MAX_TRANSACTION_ATTEMPTS = 6
@@ -141,49 +134,9 @@ def running_request(item: Mapping[str, Any]) -> RunningRequest | None:
 # --- transactions ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Refused:
-    """Why a transaction was cancelled: per action its reason code and (ALL_OLD) item."""
-
-    codes: list[str]
-    items: list[Mapping[str, Any] | None]
-
-    def failed(self, index: int) -> bool:
-        return index < len(self.codes) and self.codes[index] == _CONDITION_FAILED
-
-    def item(self, index: int) -> Mapping[str, Any] | None:
-        return self.items[index] if index < len(self.items) else None
-
-
-def _transact(actions: Sequence[dict[str, Any]]) -> _Refused | None:
-    """One TransactWriteItems, retried while it conflicts with concurrent transactions on the
-    same items; ``None`` when it committed, else why a condition refused it.
-
-    Each attempt carries a fresh request token, so an SDK retry of an attempt that did commit is
-    a no-op rather than a refused second attempt. Throttling, or conflicts that do not clear,
-    are a retryable 503.
-    """
-    typed = cast("list[TransactWriteItemTypeDef]", list(actions))
-    for attempt in range(1, MAX_TRANSACTION_ATTEMPTS + 1):
-        try:
-            clients.dynamodb().transact_write_items(
-                TransactItems=typed, ClientRequestToken=str(uuid.uuid4())
-            )
-        except ClientError as error:
-            raise_if_throttled(error)
-            if error_code(error) != "TransactionCanceledException":
-                raise
-            reasons = error.response.get("CancellationReasons", [])
-            codes = [str(reason.get("Code", "None")) for reason in reasons]
-            if _RETRYABLE_REASONS.intersection(codes):
-                if attempt == MAX_TRANSACTION_ATTEMPTS:
-                    raise ServiceBusy(retry_after_s=1) from error
-                # The other transaction holds the item for milliseconds: back off a little.
-                time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter only
-                continue
-            return _Refused(codes, [reason.get("Item") for reason in reasons])
-        return None
-    raise AssertionError("unreachable")  # pragma: no cover
+def _transact(actions: Sequence[dict[str, Any]]) -> Refused | None:
+    """Concurrent claims of one model conflict; they are retried before answering 503."""
+    return transact_write(actions, attempts=MAX_TRANSACTION_ATTEMPTS)
 
 
 # --- claim -------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ the model's public representation does not change when samples are added.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -30,7 +29,7 @@ from u22a8.data.models_repo import (
     model_from_item,
     model_pk,
 )
-from u22a8.domain.errors import ServiceBusy
+from u22a8.data.transactions import CONDITION_FAILED, transact_write
 from u22a8.domain.model import ModelState
 from u22a8.domain.sample import SAMPLE_ID_PREFIX, Sample, SamplePage
 from u22a8.observability import logger
@@ -48,10 +47,6 @@ MAX_SAMPLES_PER_TRANSACTION = 99
 # DynamoDB numbers cannot be smaller in magnitude than 1e-130; such labels are stored as 0.
 _SMALLEST_NUMBER = 1e-130
 # Cancellation reasons that mean "nothing was written, try again", not a refused condition.
-_RETRYABLE_REASONS = frozenset(
-    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-)
-_CONDITION_FAILED = "ConditionalCheckFailed"
 # Counted on the model: all stored samples, and those added since the active version.
 _ADD_COUNTERS = ("sample_count", "samples_since_version")
 
@@ -215,27 +210,15 @@ def _delete(handle: str, sample_id: str, must_exist: bool) -> TransactWriteItemT
 
 
 def _transact(actions: list[TransactWriteItemTypeDef]) -> None:
-    """One TransactWriteItems. The request token makes an SDK retry of a transaction that did
-    commit a no-op instead of a second (refused) attempt."""
-    try:
-        clients.dynamodb().transact_write_items(
-            TransactItems=actions, ClientRequestToken=str(uuid.uuid4())
-        )
-    except ClientError as error:
-        raise_if_throttled(error)
-        if error_code(error) != "TransactionCanceledException":
-            raise
-        reasons = error.response.get("CancellationReasons", [])
-        codes = [str(reason.get("Code", "None")) for reason in reasons]
-        if _RETRYABLE_REASONS.intersection(codes):
-            raise ServiceBusy(retry_after_s=1) from error
-        items: list[Mapping[str, Any] | None] = [reason.get("Item") for reason in reasons]
-        raise _Cancelled(codes, items) from error
+    """One TransactWriteItems; a refusal by a condition is raised as :class:`_Cancelled`."""
+    refused = transact_write(actions)
+    if refused is not None:
+        raise _Cancelled(refused.codes, refused.items)
 
 
 def _model_refusal(cancelled: _Cancelled) -> WriteRefused | None:
     """The model update's refusal (action 0), with the model as it was; ``None`` if it passed."""
-    if not cancelled.codes or cancelled.codes[0] != _CONDITION_FAILED:
+    if not cancelled.codes or cancelled.codes[0] != CONDITION_FAILED:
         return None
     old = cancelled.items[0]
     return WriteRefused(ConditionFailure(model_from_item(old) if old else None))
@@ -324,7 +307,7 @@ def delete(handle: str, sample_id: str) -> None:
                 _delete_uncounted(handle, sample_id)
                 return
             raise refusal from cancelled
-        if cancelled.codes[1:2] == [_CONDITION_FAILED]:
+        if cancelled.codes[1:2] == [CONDITION_FAILED]:
             raise SampleMissing(sample_id) from cancelled
         raise RuntimeError(f"sample delete refused: {cancelled.codes}") from cancelled
 

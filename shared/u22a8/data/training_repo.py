@@ -8,7 +8,6 @@ in docs/training-design.md.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,7 @@ from u22a8.data import clients, samples_repo, versions_repo
 from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr
 from u22a8.data.models_repo import META_SK, model_pk
 from u22a8.data.runs_repo import run_sk
-from u22a8.domain.errors import ServiceBusy
+from u22a8.data.transactions import transact_write
 from u22a8.domain.version import Version
 
 if TYPE_CHECKING:
@@ -34,9 +33,6 @@ READY = "ready"
 _CONDITION_FAILED = "ConditionalCheckFailed"
 # A run may use its samples only while the model retains them.
 _RETAINS_SAMPLES = "(attribute_not_exists(zero_data_retention) OR zero_data_retention = :no)"
-_RETRYABLE_REASONS = frozenset(
-    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-)
 
 
 class RunNotCurrent(Exception):
@@ -372,25 +368,15 @@ def publish(publication: Publication) -> None:
         {"Update": model_update},  # type: ignore[typeddict-item]
         {"Update": run_update},  # type: ignore[typeddict-item]
     ]
-    try:
-        clients.dynamodb().transact_write_items(
-            TransactItems=actions, ClientRequestToken=str(uuid.uuid4())
-        )
-    except ClientError as error:
-        raise_if_throttled(error)
-        if error_code(error) != "TransactionCanceledException":
-            raise
-        reasons = error.response.get("CancellationReasons", [])
-        codes = [str(reason.get("Code", "None")) for reason in reasons]
-        if _RETRYABLE_REASONS.intersection(codes):
-            raise ServiceBusy(retry_after_s=1) from error
-        if len(codes) > 1 and codes[1] == _CONDITION_FAILED:
-            old = from_item(reasons[1].get("Item") or {})
+    refused = transact_write(actions)
+    if refused is not None:
+        if refused.failed(1):
+            old = from_item(refused.item(1) or {})
             if old.get("current_run_id") != p.run_id or old.get("state") != BUSY:
-                raise RunNotCurrent(p.handle, p.run_id) from error
+                raise RunNotCurrent(p.handle, p.run_id)
             if old.get("zero_data_retention"):
-                raise RetentionTurnedOn(p.handle) from error
-            raise PublishConflict(f"version_count of {p.handle} moved") from error
-        if len(codes) > 2 and codes[2] == _CONDITION_FAILED:
-            raise RunNotCurrent(p.handle, p.run_id) from error
-        raise RuntimeError(f"publish of {p.handle} refused: {codes}") from error
+                raise RetentionTurnedOn(p.handle)
+            raise PublishConflict(f"version_count of {p.handle} moved")
+        if refused.failed(2):
+            raise RunNotCurrent(p.handle, p.run_id)
+        raise RuntimeError(f"publish of {p.handle} refused: {refused.codes}")

@@ -18,7 +18,6 @@ deleted (the prune is then refused and starts over with the new tags).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -35,6 +34,7 @@ from u22a8.data.models_repo import (
     model_from_item,
     model_pk,
 )
+from u22a8.data.transactions import Refused, transact_write
 from u22a8.domain.errors import ServiceBusy
 from u22a8.domain.model import Model, ModelState
 from u22a8.domain.version import Version
@@ -46,10 +46,6 @@ VERSION_SK_PREFIX = "VERSION#"
 VERSION_KEYS = frozenset({"pk", "sk"})
 # One ConditionCheck of the model plus up to 99 deletes: DynamoDB's 100 actions per transaction.
 MAX_DELETES_PER_TRANSACTION = 99
-_CONDITION_FAILED = "ConditionalCheckFailed"
-_RETRYABLE_REASONS = frozenset(
-    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-)
 
 
 class VersionMissing(Exception):
@@ -129,37 +125,8 @@ def version_from_item(item: Mapping[str, Any]) -> Version:
 # --- calls -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Refused:
-    """Why a transaction was cancelled: per action its reason code and (ALL_OLD) item."""
-
-    codes: list[str]
-    items: list[Mapping[str, Any] | None]
-
-    def failed(self, index: int) -> bool:
-        return self.codes[index] == _CONDITION_FAILED
-
-
-def _transact(actions: list[TransactWriteItemTypeDef]) -> _Refused | None:
-    """One TransactWriteItems; ``None`` when it committed, else why it was cancelled.
-
-    Conflicts and throttling are a retryable 503; a fresh request token makes an SDK retry of a
-    transaction that did commit a no-op rather than a refused second attempt.
-    """
-    try:
-        clients.dynamodb().transact_write_items(
-            TransactItems=actions, ClientRequestToken=str(uuid.uuid4())
-        )
-    except ClientError as error:
-        raise_if_throttled(error)
-        if error_code(error) != "TransactionCanceledException":
-            raise
-        reasons = error.response.get("CancellationReasons", [])
-        codes = [str(reason.get("Code", "None")) for reason in reasons]
-        if _RETRYABLE_REASONS.intersection(codes):
-            raise ServiceBusy(retry_after_s=1) from error
-        return _Refused(codes, [reason.get("Item") for reason in reasons])
-    return None
+def _transact(actions: list[TransactWriteItemTypeDef]) -> Refused | None:
+    return transact_write(actions)
 
 
 def put(handle: str, version: Version) -> None:
