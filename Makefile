@@ -13,7 +13,7 @@ PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
 export PATH := $(dir $(PYTHON312)):$(PATH)
 
-.PHONY: help install local test lint typecheck unit integration e2e coverage validate build openapi openapi-check bench bench-training clean
+.PHONY: help install local test lint typecheck unit integration e2e coverage validate build openapi openapi-check bench bench-training bench-scoring clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ bench: $(VENV)/.installed  ## benchmarks (not tests): cold start and AWS calls p
 
 bench-training: $(VENV)/.installed  ## benchmark: training runs on the local stack (1k/10k samples, each effort; minutes)
 	$(PY) bench/training.py
+
+bench-scoring: $(VENV)/.installed  ## benchmark: warm scoring latency and cold artifact load, as ratios to a read
+	$(PY) bench/scoring.py
 
 test: lint typecheck coverage validate build openapi-check  ## everything CI runs
 
