@@ -35,6 +35,7 @@ import json
 import logging
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -289,11 +290,11 @@ CRITERIA = ("clarity", "concision")
 
 def seed_model(handle: str) -> None:
     from u22a8.api.mapping import new_model
-    from u22a8.api.schemas import ModelCreate
+    from u22a8.api.schemas import CREATE_MODEL_BODY
     from u22a8.domain import models_service
     from u22a8.domain.clock import utc_now
 
-    request = ModelCreate(handle=handle, criteria=list(CRITERIA))
+    request = CREATE_MODEL_BODY.validate({"handle": handle, "criteria": list(CRITERIA)})
     models_service.create_model(NAMESPACE, new_model(request, utc_now()))
 
 
@@ -907,6 +908,11 @@ def main(argv: list[str] | None = None) -> int:
         help="ratio checked against the target: wall time, CPU time, or auto (wall unless the "
         "machine was busy, then CPU time)",
     )
+    parser.add_argument(
+        "--only",
+        metavar="REGEX",
+        help="measure only the handlers whose label matches REGEX (the floor always runs)",
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -915,6 +921,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         seeds = Seeds.create()
         targets, unmeasured = discover_targets(seeds, emulator.names)
+        if args.only:
+            targets = [t for t in targets if re.search(args.only, t.label)]
         floor_target = Target(
             "floor",
             "import boto3; boto3.client('dynamodb')",

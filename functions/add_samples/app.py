@@ -19,7 +19,7 @@ from u22a8.api.http import (
     parse_body,
 )
 from u22a8.api.sample_mapping import new_samples
-from u22a8.api.sample_schemas import SamplesIn
+from u22a8.api.sample_schemas import ADD_SAMPLES_BODY
 from u22a8.domain import samples_service
 from u22a8.observability import logger, metrics
 
@@ -33,7 +33,7 @@ def add_samples(handle: str) -> Response[str]:
     payload = json_body(app)
 
     def add() -> idempotency.StoredResponse:
-        request = parse_body(payload, SamplesIn)
+        request = parse_body(payload, ADD_SAMPLES_BODY)
         sample_ids = samples_service.add_samples(namespace, handle, new_samples(request))
         metrics.add_metric(name="SamplesAdded", unit=MetricUnit.Count, value=len(sample_ids))
         return {"status": 201, "body": {"sample_ids": sample_ids}, "headers": {}}

@@ -20,7 +20,7 @@ from u22a8.api.http import (
     public_path,
 )
 from u22a8.api.mapping import READ_ONLY_MODEL_FIELDS, model_resource, new_model
-from u22a8.api.schemas import ModelCreate
+from u22a8.api.schemas import CREATE_MODEL_BODY
 from u22a8.config import get_settings
 from u22a8.domain import models_service
 from u22a8.domain.clock import utc_now
@@ -30,7 +30,7 @@ app = make_resolver()
 
 # On create, only server-owned fields are read-only; handle and criteria are inputs.
 _READ_ONLY_ON_CREATE = {
-    k: v for k, v in READ_ONLY_MODEL_FIELDS.items() if k not in set(ModelCreate.model_fields)
+    k: v for k, v in READ_ONLY_MODEL_FIELDS.items() if k not in CREATE_MODEL_BODY.field_names
 }
 
 
@@ -41,7 +41,7 @@ def create_model() -> Response[str]:
     payload = json_body(app)
 
     def create() -> idempotency.StoredResponse:
-        request = parse_body(payload, ModelCreate, _READ_ONLY_ON_CREATE)
+        request = parse_body(payload, CREATE_MODEL_BODY, _READ_ONLY_ON_CREATE)
         model = models_service.create_model(namespace, new_model(request, utc_now()))
         location = public_path(app, f"{get_settings().api_base_path}/models/{model.handle}")
         metrics.add_metric(name="ModelsCreated", unit=MetricUnit.Count, value=1)

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from u22a8.api.http import caller_namespace, header, json_body, make_resolver, parse_body
 from u22a8.api.mapping import READ_ONLY_MODEL_FIELDS, changes_from_patch
 from u22a8.api.responses import model_response
-from u22a8.api.schemas import ModelPatch
+from u22a8.api.schemas import PATCH_MODEL_BODY
 from u22a8.domain import models_service
 from u22a8.domain.handles import require_valid_handle
 from u22a8.domain.model import parse_if_match
@@ -24,7 +24,7 @@ app = make_resolver()
 @app.patch("/v1/models/<handle>")
 def patch_model(handle: str) -> Response[str]:
     require_valid_handle(handle)
-    patch = parse_body(json_body(app), ModelPatch, READ_ONLY_MODEL_FIELDS)
+    patch = parse_body(json_body(app), PATCH_MODEL_BODY, READ_ONLY_MODEL_FIELDS)
     model = models_service.patch_model(
         caller_namespace(app),
         handle,

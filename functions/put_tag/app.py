@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, json_body, json_response, make_resolver, parse_body
 from u22a8.api.version_mapping import version_resource
-from u22a8.api.version_schemas import TagIn
+from u22a8.api.version_schemas import PUT_TAG_BODY
 from u22a8.domain import versions_service
 from u22a8.domain.handles import require_valid_handle
 from u22a8.domain.version import require_valid_tag
@@ -24,8 +24,8 @@ app = make_resolver()
 def put_tag(handle: str, tag: str) -> Response[str]:
     require_valid_handle(handle)
     require_valid_tag(tag)
-    body = parse_body(json_body(app), TagIn)
-    tagged = versions_service.put_tag(caller_namespace(app), handle, tag, body.version)
+    body = parse_body(json_body(app), PUT_TAG_BODY)
+    tagged = versions_service.put_tag(caller_namespace(app), handle, tag, body["version"])
     metrics.add_metric(name="TagsPut", unit=MetricUnit.Count, value=1)
     return json_response(200, version_resource(tagged))
 

@@ -21,7 +21,7 @@ from u22a8.api.http import (
     public_path,
 )
 from u22a8.api.run_mapping import train_request
-from u22a8.api.run_schemas import TrainIn
+from u22a8.api.run_schemas import TRAIN_BODY
 from u22a8.config import get_settings
 from u22a8.domain import runs_service
 from u22a8.domain.handles import require_visible
@@ -40,7 +40,7 @@ def train(handle: str) -> Response[str]:
     payload = json_body(app)
 
     def start() -> idempotency.StoredResponse:
-        request = train_request(parse_body(payload, TrainIn))
+        request = train_request(parse_body(payload, TRAIN_BODY))
         outcome = runs_service.train(namespace, handle, request, expected_revision)
         body = {"state": outcome.state.value, "run_id": outcome.run_id}
         if outcome.run_id is None:

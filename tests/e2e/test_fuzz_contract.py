@@ -11,8 +11,8 @@ random handles would only ever reach the ``404`` path; a valid handle in a creat
 a fresh one of the key's namespace, for the same reason. Other path parameters (run ids, sample
 ids, version numbers, tags) stay generated.
 
-Stateful testing (schemathesis' links between operations) is not run: the document declares no
-OpenAPI ``links``, and adding them is a change to the document, not to the tests.
+Stateful testing, which chains requests along the document's OpenAPI ``links`` with the same
+checks, is ``test_fuzz_stateful``.
 """
 
 from __future__ import annotations

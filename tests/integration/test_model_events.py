@@ -19,6 +19,7 @@ from u22a8.data import events as data_events
 from u22a8.domain import runs_service
 from u22a8.domain.model import OperationError
 from u22a8.domain.training_run import fitting, outcome
+from u22a8.domain.training_run.errors import RunSuperseded
 from u22a8.observability import metrics
 from u22a8.training import plan_candidates
 
@@ -131,8 +132,8 @@ def test_a_failed_run_reports_its_error_code_and_the_failed_model(
     assert runs_service.finish_run(HANDLE, run_id, "failed", TOO_FEW)
     assert runs_service.finish_run(HANDLE, run_id, "failed", TOO_FEW) is False  # no 2nd event
 
-    events = received(subscriber)
-    assert events[1:] == [
+    events = received(subscriber)  # no busy event: the run's first step never ran
+    assert events == [
         {
             "type": "Run Finished",
             "handle": HANDLE,
@@ -159,7 +160,7 @@ def test_a_cancelled_run_returns_the_model_to_its_state_before(
     run_id = started(api.post(TRAIN, {}))
     assert api.post(f"{PATH}/runs/{run_id}/cancel").status == 200
 
-    assert received(subscriber)[1:] == [
+    assert received(subscriber) == [
         {"type": "Run Finished", "handle": HANDLE, "run_id": run_id, "status": "cancelled"},
         {
             "type": "Model State Changed",
@@ -181,7 +182,6 @@ def test_archiving_a_busy_model_cancels_its_run_then_archives(
 
     events = received(subscriber)
     assert [(e["type"], e.get("status"), e.get("to_state")) for e in events] == [
-        ("Model State Changed", None, "busy"),
         ("Run Finished", "cancelled", None),
         ("Model State Changed", None, "draft"),
         ("Model State Changed", None, "archived"),
@@ -192,8 +192,48 @@ def test_archiving_a_busy_model_cancels_its_run_then_archives(
         "from_state": None,
         "to_state": "archived",
     }
-    assert events[1]["run_id"] == run_id
+    assert events[0]["run_id"] == run_id
     _only_known_fields(events)
+
+
+def test_busy_is_announced_by_the_runs_first_step_not_by_the_request(
+    api: GatewayClient, subscriber: str
+) -> None:
+    create(api, HANDLE)
+    assert api.post(f"{PATH}/samples", {"samples": labelled_samples(30, CRITERIA)}).status == 201
+    run_id = started(api.post(TRAIN, {}))
+    assert received(subscriber) == []  # the request itself publishes nothing
+
+    fitting.load_samples({"handle": HANDLE, "run_id": run_id, "kind": "train"})
+    assert received(subscriber) == [
+        {
+            "type": "Model State Changed",
+            "handle": HANDLE,
+            "from_state": None,  # the claim does not say which claimable state it left
+            "to_state": "busy",
+            "run_id": run_id,
+        }
+    ]
+
+
+def test_a_retrain_is_announced_as_leaving_ready(api: GatewayClient, subscriber: str) -> None:
+    create(api, HANDLE)
+    assert api.post(f"{PATH}/samples", {"samples": labelled_samples(30, CRITERIA)}).status == 201
+    run_id = started(api.post(TRAIN, {}))
+    fitting.load_samples({"handle": HANDLE, "run_id": run_id, "kind": "retrain"})
+    assert received(subscriber)[0]["from_state"] == "ready"
+
+
+def test_a_run_cancelled_before_its_first_step_announces_no_busy(
+    api: GatewayClient, subscriber: str
+) -> None:
+    create(api, HANDLE)
+    assert api.post(f"{PATH}/samples", {"samples": labelled_samples(30, CRITERIA)}).status == 201
+    run_id = started(api.post(TRAIN, {}))
+    assert api.post(f"{PATH}/runs/{run_id}/cancel").status == 200
+    with pytest.raises(RunSuperseded):
+        fitting.load_samples({"handle": HANDLE, "run_id": run_id, "kind": "train"})
+    assert [e["to_state"] for e in received(subscriber) if "to_state" in e] == ["draft"]
 
 
 def test_an_event_that_cannot_be_published_never_fails_the_request(

@@ -227,7 +227,7 @@ def test_a_body_over_1_mib_is_413(api: GatewayClient, model: str) -> None:
             "extra_forbidden",
         ),
         ({"samples": [_sample(0)], "model": HANDLE}, ["body", "model"], "extra_forbidden"),
-        ({"samples": ["text"]}, ["body", "samples", 0], "model_type"),
+        ({"samples": ["text"]}, ["body", "samples", 0], "dict_type"),
         (["not", "an", "object"], ["body"], "object_type"),
     ],
 )

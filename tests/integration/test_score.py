@@ -2,7 +2,8 @@
 
 Versions are fitted by the trainer library on a small generated dataset and published the way the
 workflow publishes them (version item, artifact at ``artifacts.artifact_key``, model pointer), so
-the scores must equal what ``FittedModel.score`` gives for the same bytes.
+the scores must equal what ``FittedModel.score`` gives for the same bytes (to 1e-9: the handler
+scores with the pure-Python ``u22a8.scoring.Scorer``, whose sums run in another order than numpy's).
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def expected(version: Version, fitted: FittedModel, texts: list[str]) -> dict[st
     return {
         "version": version.version,
         "version_id": version.version_id,
-        "results": fitted.score(texts),
+        "results": [pytest.approx(row, rel=0.0, abs=1e-9) for row in fitted.score(texts)],
     }
 
 
@@ -175,7 +176,7 @@ def test_version_and_tag_pick_another_version(
     assert score(api, TEXTS, "?version=2").json() == expected(v2, fitted[1], TEXTS)
     assert score(api, TEXTS, "?tag=prod").json() == expected(v2, fitted[1], TEXTS)
     assert score(api, TEXTS).json() == expected(v2, fitted[1], TEXTS)
-    assert expected(v1, fitted[0], TEXTS)["results"] != expected(v2, fitted[1], TEXTS)["results"]
+    assert fitted[0].score(TEXTS) != fitted[1].score(TEXTS)
 
 
 def test_archived_models_score_with_their_last_active_version(

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from tests.helpers import lambda_context
 from u22a8.api import http
-from u22a8.api.schemas import ModelPatch
+from u22a8.api.schemas import PATCH_MODEL_BODY
 from u22a8.domain import errors
 
 
@@ -191,14 +191,12 @@ def test_missing_authorizer_namespace_is_a_500_never_a_default_tenant(
 
 def _invalid(payload: Any, read_only: dict[str, str] | None = None) -> errors.InvalidInput:
     with pytest.raises(errors.InvalidInput) as caught:
-        http.parse_body(payload, ModelPatch, read_only)
+        http.parse_body(payload, PATCH_MODEL_BODY, read_only)
     return caught.value
 
 
 def test_parse_body_accepts_a_valid_object() -> None:
-    patch = http.parse_body({"description": "x"}, ModelPatch)
-    assert patch.description == "x"
-    assert patch.model_fields_set == {"description"}
+    assert http.parse_body({"description": "x"}, PATCH_MODEL_BODY) == {"description": "x"}
 
 
 @pytest.mark.parametrize("payload", [[], [{"description": "x"}], "x", 1, None, True])

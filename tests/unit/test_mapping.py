@@ -12,7 +12,7 @@ from u22a8.api.mapping import (
     model_resource,
     new_model,
 )
-from u22a8.api.schemas import ModelCreate, ModelPatch
+from u22a8.api.schemas import CREATE_MODEL_BODY, PATCH_MODEL_BODY
 from u22a8.api.views import ModelOut
 from u22a8.domain.model import (
     UNSET,
@@ -27,7 +27,7 @@ from u22a8.domain.model import (
 
 
 def _changes(body: dict[str, Any]) -> ModelChanges:
-    return changes_from_patch(ModelPatch.model_validate(body))
+    return changes_from_patch(PATCH_MODEL_BODY.validate(body))
 
 
 def test_empty_patch_changes_nothing() -> None:
@@ -74,7 +74,7 @@ def test_all_fields_together() -> None:
 
 
 def test_new_model_is_a_draft_at_revision_one() -> None:
-    request = ModelCreate.model_validate(
+    request = CREATE_MODEL_BODY.validate(
         {"handle": "acme.m", "criteria": ["Clarity", "Flow"], "auto_prune": {"keep_unnamed": 3}}
     )
     model = new_model(request, "2026-05-01T09:00:00.000Z")
@@ -88,7 +88,7 @@ def test_new_model_is_a_draft_at_revision_one() -> None:
 
 @pytest.mark.parametrize("auto_prune", [None, {}, {"keep_unnamed": None}])
 def test_an_override_without_values_is_no_override(auto_prune: dict[str, Any] | None) -> None:
-    request = ModelCreate.model_validate(
+    request = CREATE_MODEL_BODY.validate(
         {"handle": "acme.m", "criteria": ["c"], "auto_prune": auto_prune}
     )
     assert new_model(request, "t").auto_prune is None
@@ -169,4 +169,4 @@ def test_read_only_fields_say_how_to_change_them() -> None:
     for name in ("handle", "active_version", "active_version_id", "created_at", "updated_at"):
         assert READ_ONLY_MODEL_FIELDS[name].startswith("read-only")
     # Nothing patchable is read-only.
-    assert not set(READ_ONLY_MODEL_FIELDS) & set(ModelPatch.model_fields)
+    assert not set(READ_ONLY_MODEL_FIELDS) & PATCH_MODEL_BODY.field_names

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import os
 import re
@@ -13,7 +14,6 @@ from typing import Any
 
 import pytest
 from openapi_spec_validator import validate
-from pydantic import BaseModel
 
 from local.template import parameter_default, routes
 from u22a8.api import openapi
@@ -23,6 +23,7 @@ from u22a8.api.operations import (
     PROBLEM_TYPES,
     TAGS,
     Body,
+    Link,
     Operation,
     Reply,
 )
@@ -158,7 +159,7 @@ def test_path_templates_and_path_parameters_agree(document: dict[str, Any]) -> N
 def test_documented_error_statuses_come_from_the_problem_mapping() -> None:
     """An operation lists domain errors; their statuses are the ones the handlers answer with."""
     for op in OPERATIONS:
-        document = openapi.build_document([op])
+        document = openapi.build_document([_without_links(op)])
         (operation,) = (o for _, _, o in _operations(document))
         for error_class in op.errors:
             status = str(openapi.status_of(error_class))
@@ -177,23 +178,26 @@ def test_every_domain_error_is_described() -> None:
         assert openapi.status_of(cls) in ERROR_RESPONSES, cls
 
 
-def _example_holders() -> Iterator[tuple[str, type[BaseModel], Any]]:
+def _example_holders() -> Iterator[tuple[str, Body | Reply, Any]]:
     for op in OPERATIONS:
         parts: list[Body | Reply] = [*op.responses.values()]
         if op.body is not None:
             parts.append(op.body)
         for part in parts:
-            if part.example is not None and part.model is not None:
-                yield op.operation_id, part.model, part.example
+            if part.example is not None:
+                yield op.operation_id, part, part.example
 
 
-@pytest.mark.parametrize(("operation_id", "model", "example"), list(_example_holders()))
-def test_examples_match_their_schemas(
-    operation_id: str, model: type[BaseModel], example: Any
-) -> None:
-    parsed = model.model_validate(example)
-    # Nothing ignored or coerced: what is set round-trips to exactly the example.
-    assert parsed.model_dump(mode="json", exclude_unset=True) == example, operation_id
+@pytest.mark.parametrize(("operation_id", "part", "example"), list(_example_holders()))
+def test_examples_match_their_schemas(operation_id: str, part: Body | Reply, example: Any) -> None:
+    # Nothing ignored or coerced: what was given round-trips to exactly the example.
+    if isinstance(part, Body):
+        body = part.request.validate(example)
+        assert {key: body[key] for key in example} == example, operation_id
+    else:
+        assert part.model is not None, operation_id
+        parsed = part.model.model_validate(example)
+        assert parsed.model_dump(mode="json", exclude_unset=True) == example, operation_id
 
 
 def test_aws_server_uses_the_template_stage() -> None:
@@ -214,8 +218,14 @@ def test_authenticated_operations_use_the_bearer_scheme(document: dict[str, Any]
         assert ("401" in operation["responses"]) is op.authenticated, op.operation_id
 
 
+def _without_links(op: Operation) -> Operation:
+    """``op`` alone in a document: its links would name operations that document lacks."""
+    replies = {status: dataclasses.replace(r, links=()) for status, r in op.responses.items()}
+    return dataclasses.replace(op, responses=replies)
+
+
 def _operation(**changes: Any) -> Operation:
-    base = OPERATIONS[0]
+    base = _without_links(OPERATIONS[0])
     fields = {name: getattr(base, name) for name in base.__dataclass_fields__}
     return Operation(**{**fields, **changes})
 
@@ -235,4 +245,152 @@ def test_an_unauthenticated_operation_opts_out_of_security() -> None:
     operation = document["paths"]["/v1/models"]["post"]
     assert operation["security"] == []
     assert "401" not in operation["responses"]
+    validate(document)
+
+
+# --- links ----------------------------------------------------------------------------------------
+
+
+def _links(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str, dict[str, Any]]]:
+    """(source label, source operation, link name, link) of every response link."""
+    for method, path, operation in _operations(document):
+        for status, response in operation["responses"].items():
+            for name, link in _resolve(document, response).get("links", {}).items():
+                yield f"{method} {path} {status}", operation, name, link
+
+
+def _by_operation_id(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {operation["operationId"]: operation for _, _, operation in _operations(document)}
+
+
+def _parameters(document: dict[str, Any], operation: dict[str, Any]) -> list[dict[str, Any]]:
+    return [_resolve(document, p) for p in operation.get("parameters", [])]
+
+
+def _response_of(document: dict[str, Any], source: str) -> dict[str, Any]:
+    method, path, status = source.split(" ")
+    response: dict[str, Any] = document["paths"][path][method.lower()]["responses"][status]
+    return _resolve(document, response)
+
+
+def _types(document: dict[str, Any], schema: dict[str, Any]) -> set[str]:
+    """The JSON types a (resolved) schema allows, ``null`` left out."""
+    schema = _resolve(document, schema)
+    if "anyOf" in schema:
+        return {t for branch in schema["anyOf"] for t in _types(document, branch)}
+    declared: Any = schema.get("type")
+    allowed: list[Any] = declared if isinstance(declared, list) else [declared]
+    return {t for t in allowed if isinstance(t, str) and t != "null"}
+
+
+def _field(document: dict[str, Any], schema: dict[str, Any], pointer: str) -> dict[str, Any]:
+    """The schema of the field ``pointer`` (a JSON pointer) names in bodies ``schema`` describes;
+    fails unless every step is a required property or an item of an array."""
+    for token in pointer.removeprefix("/").split("/"):
+        schema = _resolve(document, schema)
+        if "anyOf" in schema:  # nullable: the field is there when the value is not null
+            (schema,) = (b for b in schema["anyOf"] if _resolve(document, b).get("type") != "null")
+            schema = _resolve(document, schema)
+        if schema.get("type") == "array":
+            assert token.isdigit(), f"{pointer}: {token!r} indexes an array"
+            schema = schema["items"]
+        else:
+            assert token in schema.get("properties", {}), f"{pointer}: no property {token!r}"
+            assert token in schema.get("required", []), f"{pointer}: {token!r} is optional"
+            schema = schema["properties"][token]
+    return _resolve(document, schema)
+
+
+def test_the_document_has_links(document: dict[str, Any]) -> None:
+    declared = [
+        link for op in OPERATIONS for reply in op.responses.values() for link in reply.links
+    ]
+    assert len(list(_links(document))) == len(declared) > 0
+    create = document["paths"]["/v1/models"]["post"]["responses"]["201"]["links"]
+    assert create["GetModel"]["parameters"] == {"handle": "$response.body#/handle"}
+    train = document["paths"]["/v1/models/{handle}/train"]["post"]["responses"]["202"]["links"]
+    assert train["GetRun"]["parameters"] == {
+        "handle": "$request.path.handle",
+        "run_id": "$response.body#/run_id",
+    }
+
+
+def test_every_link_targets_an_operation_and_its_parameters(document: dict[str, Any]) -> None:
+    by_id = _by_operation_id(document)
+    for source, _, name, link in _links(document):
+        assert set(link) == {"operationId", "description", "parameters"}, (source, name)
+        target = by_id.get(link["operationId"])
+        assert target is not None, f"{source} link {name}: no operation {link['operationId']}"
+        parameters = {p["name"]: p for p in _parameters(document, target)}
+        parameters |= {f"{p['in']}.{p['name']}": p for p in _parameters(document, target)}
+        assert link["parameters"], (source, name)
+        for parameter in link["parameters"]:
+            assert parameter in parameters, f"{source} link {name}: no parameter {parameter}"
+        # Every path parameter of the target comes from the link but those a client picks itself
+        # (a tag to point at a version).
+        path_parameters = {p["name"] for p in parameters.values() if p["in"] == "path"}
+        assert path_parameters - set(link["parameters"]) <= {"tag"}, (source, name)
+
+
+def test_every_link_expression_points_at_a_declared_field(document: dict[str, Any]) -> None:
+    """``$response.body#/...`` names a required field of the response schema,
+    ``$response.header.X`` a header the response declares, ``$request.path.X`` a path parameter
+    of the source operation; and the value's type is the target parameter's type."""
+    by_id = _by_operation_id(document)
+    checked = 0
+    for source, operation, name, link in _links(document):
+        response = _response_of(document, source)
+        target = {p["name"]: p for p in _parameters(document, by_id[link["operationId"]])}
+        for parameter, expression in link["parameters"].items():
+            where = f"{source} link {name} {parameter}: {expression}"
+            if expression.startswith("$response.body#"):
+                schema = response["content"]["application/json"]["schema"]
+                field = _field(document, schema, expression.removeprefix("$response.body#"))
+            elif expression.startswith("$response.header."):
+                header = expression.removeprefix("$response.header.")
+                assert header in response.get("headers", {}), where
+                field = _resolve(document, response["headers"][header])["schema"]
+            elif expression.startswith("$request.path."):
+                own = {p["name"]: p for p in _parameters(document, operation) if p["in"] == "path"}
+                assert expression.removeprefix("$request.path.") in own, where
+                field = own[expression.removeprefix("$request.path.")]["schema"]
+            else:
+                pytest.fail(f"{where}: an expression the tests do not know")
+            assert _types(document, target[parameter.split(".")[-1]]["schema"]) <= _types(
+                document, field
+            ), where
+            checked += 1
+    assert checked > 0
+
+
+def _with_link(link: Link) -> Operation:
+    op = _operation()
+    (status, reply) = next(iter(op.responses.items()))
+    return dataclasses.replace(op, responses={status: dataclasses.replace(reply, links=(link,))})
+
+
+def test_link_mistakes_fail_loudly() -> None:
+    get_model = next(op for op in OPERATIONS if op.operation_id == "getModel")
+    target = _without_links(get_model)
+    handle = {"handle": "$response.body#/handle"}
+    for link, message in (
+        (Link("Nowhere", "noSuchOperation", "x", handle), "no operation 'noSuchOperation'"),
+        (Link("Odd", "getModel", "x", {"colour": "red"}), "no parameter 'colour'"),
+        (
+            Link("Mine", "getModel", "x", {"handle": "$request.path.handle"}),
+            "createModel has no \\$request.path.handle",
+        ),
+    ):
+        with pytest.raises(ValueError, match=message):
+            openapi.build_document([_with_link(link), target])
+    twice = _with_link(Link("GetModel", "getModel", "x", handle))
+    (status, reply) = next(iter(twice.responses.items()))
+    twice = dataclasses.replace(
+        twice, responses={status: dataclasses.replace(reply, links=reply.links * 2)}
+    )
+    with pytest.raises(ValueError, match="two links with one name"):
+        openapi.build_document([twice, target])
+    document = openapi.build_document(
+        [_with_link(Link("GetModel", "getModel", "x", handle)), target]
+    )
     validate(document)

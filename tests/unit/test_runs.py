@@ -9,7 +9,7 @@ import pytest
 
 from u22a8.api import problems
 from u22a8.api.run_mapping import run_resource, train_request
-from u22a8.api.run_schemas import TrainIn
+from u22a8.api.run_schemas import TRAIN_BODY
 from u22a8.data.items import to_item
 from u22a8.data.runs_repo import item_from_run, run_from_item, running_request
 from u22a8.domain import errors
@@ -59,9 +59,9 @@ def test_the_same_request_is_same_kind_effort_and_reoptimize(
 
 
 def test_a_null_effort_is_medium() -> None:
-    assert train_request(TrainIn.model_validate({"effort": None})) == TrainRequest("medium")
-    assert train_request(TrainIn.model_validate({})) == TrainRequest("medium", False)
-    assert train_request(TrainIn.model_validate({"effort": "max", "reoptimize_params": True})) == (
+    assert train_request(TRAIN_BODY.validate({"effort": None})) == TrainRequest("medium")
+    assert train_request(TRAIN_BODY.validate({})) == TrainRequest("medium", False)
+    assert train_request(TRAIN_BODY.validate({"effort": "max", "reoptimize_params": True})) == (
         TrainRequest("max", True)
     )
 

@@ -31,11 +31,10 @@ ACCOUNT_LEVEL_ACTIONS = frozenset(
 # The functions that change a model's state or end a run, so put events on the bus.
 PUBLISHERS = {
     "ArchiveModelFunction",
-    "TrainModelFunction",
     "CancelRunFunction",
     "ReconcileRunFunction",
     "SweepStuckRunsFunction",
-    "RetrainFunction",
+    "LoadSamplesFunction",  # announces busy once the run holds the model
     "PublishVersionFunction",
     "RecordFailureFunction",
 }

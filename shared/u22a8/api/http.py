@@ -19,8 +19,8 @@ from u22a8.api import problems
 from u22a8.domain import errors
 from u22a8.observability import logger
 
-if TYPE_CHECKING:  # Pydantic is imported only by handlers that validate a body (cold start).
-    from pydantic import BaseModel
+if TYPE_CHECKING:  # pydantic_core is imported only by handlers that validate a body.
+    from u22a8.api.bodies import RequestBody
 
 MAX_BODY_BYTES = 1024 * 1024
 JSON_CONTENT_TYPE = "application/json"
@@ -107,15 +107,15 @@ def json_body(app: APIGatewayRestResolver) -> Any:
         raise errors.MalformedJson(f"The request body is not valid JSON: {exc}.") from exc
 
 
-def parse_body[ModelT: BaseModel](
-    payload: Any, model: type[ModelT], read_only: Mapping[str, str] | None = None
-) -> ModelT:
-    """Validate a JSON object against ``model``, reporting every bad field at once.
+def parse_body[BodyT: Mapping[str, Any]](
+    payload: Any, body: RequestBody[BodyT], read_only: Mapping[str, str] | None = None
+) -> BodyT:
+    """Validate a JSON object against ``body``, reporting every bad field at once.
 
     ``read_only`` maps server-owned field names to a hint on how to change them instead; they are
     rejected with that hint rather than as merely unknown.
     """
-    from pydantic import ValidationError
+    from pydantic_core import ValidationError
 
     collector = errors.ValidationCollector()
     if not isinstance(payload, dict):
@@ -126,9 +126,9 @@ def parse_body[ModelT: BaseModel](
         if key in read_only:
             collector.add(("body", key), read_only[key], "read_only")
     writable = {k: v for k, v in payload.items() if k not in read_only}
-    parsed: ModelT | None = None
+    parsed: BodyT | None = None
     try:
-        parsed = model.model_validate(writable)
+        parsed = body.validate(writable)
     except ValidationError as exc:
         for item in exc.errors(include_url=False, include_context=False, include_input=False):
             loc = ("body", *item["loc"])

@@ -12,10 +12,11 @@ from u22a8.domain.model import (
     Model,
     ModelChanges,
     ModelState,
+    Unset,
 )
 
-if TYPE_CHECKING:  # annotations only: handlers that parse no body never import Pydantic
-    from u22a8.api.schemas import AutoPruneIn, ModelCreate, ModelPatch
+if TYPE_CHECKING:  # annotations only: handlers that parse no body never import pydantic_core
+    from u22a8.api.schemas import AutoPruneBody, ModelCreateBody, ModelPatchBody
 
 READ_ONLY_MODEL_FIELDS: dict[str, str] = {
     "state": "read-only: use POST /v1/models/{handle}/train to train and "
@@ -33,48 +34,48 @@ READ_ONLY_MODEL_FIELDS: dict[str, str] = {
 }
 
 
-def new_model(request: ModelCreate, now: str) -> Model:
+def new_model(request: ModelCreateBody, now: str) -> Model:
     return Model(
-        handle=request.handle,
-        criteria=tuple(request.criteria),
+        handle=request["handle"],
+        criteria=tuple(request["criteria"]),
         state=ModelState.DRAFT,
         created_at=now,
         updated_at=now,
         revision=1,
-        task=request.task,
-        objective=request.objective,
-        description=request.description,
-        zero_data_retention=request.zero_data_retention,
-        auto_prune=_auto_prune(request.auto_prune),
+        task=request["task"],
+        objective=request["objective"],
+        description=request["description"],
+        zero_data_retention=request["zero_data_retention"],
+        auto_prune=_auto_prune(request["auto_prune"]),
     )
 
 
-def _auto_prune(value: AutoPruneIn | None) -> AutoPrune | None:
-    if value is None or (value.keep_unnamed is None and value.keep_first_of_month is None):
+def _auto_prune(value: AutoPruneBody | None) -> AutoPrune | None:
+    keep_unnamed = value.get("keep_unnamed") if value else None
+    keep_first_of_month = value.get("keep_first_of_month") if value else None
+    if keep_unnamed is None and keep_first_of_month is None:
         return None
-    return AutoPrune(keep_unnamed=value.keep_unnamed, keep_first_of_month=value.keep_first_of_month)
+    return AutoPrune(keep_unnamed=keep_unnamed, keep_first_of_month=keep_first_of_month)
 
 
-def changes_from_patch(patch: ModelPatch) -> ModelChanges:
-    """Only the fields the caller sent become changes (merge-patch)."""
-    given = patch.model_fields_set
-    auto_prune: AutoPruneChanges | object | None = UNSET
-    if "auto_prune" in given:
-        prune = patch.auto_prune
-        if prune is None:
-            auto_prune = None
-        else:
-            prune_given = prune.model_fields_set
-            auto_prune = AutoPruneChanges(
-                keep_unnamed=prune.keep_unnamed if "keep_unnamed" in prune_given else UNSET,
-                keep_first_of_month=(
-                    prune.keep_first_of_month if "keep_first_of_month" in prune_given else UNSET
-                ),
+def changes_from_patch(patch: ModelPatchBody) -> ModelChanges:
+    """Only the fields the caller sent become changes (merge-patch): a validated patch holds
+    exactly the keys that were sent."""
+    auto_prune: AutoPruneChanges | Unset | None = UNSET
+    if "auto_prune" in patch:
+        prune = patch["auto_prune"]
+        auto_prune = (
+            None
+            if prune is None
+            else AutoPruneChanges(
+                keep_unnamed=prune.get("keep_unnamed", UNSET),
+                keep_first_of_month=prune.get("keep_first_of_month", UNSET),
             )
+        )
     return ModelChanges(
-        description=patch.description if "description" in given else UNSET,
-        zero_data_retention=patch.zero_data_retention if "zero_data_retention" in given else UNSET,
-        auto_prune=auto_prune,  # type: ignore[arg-type]
+        description=patch.get("description", UNSET),
+        zero_data_retention=patch.get("zero_data_retention", UNSET),
+        auto_prune=auto_prune,
     )
 
 

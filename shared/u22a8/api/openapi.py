@@ -16,7 +16,8 @@ from collections.abc import Iterable, Sequence
 from importlib.metadata import version
 from typing import Any, Literal
 
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
+from pydantic_core import CoreSchema
 
 from u22a8.api import problems
 from u22a8.api.operations import (
@@ -28,6 +29,7 @@ from u22a8.api.operations import (
     TAGS,
     ErrorResponse,
     Header,
+    Link,
     Operation,
     Parameter,
 )
@@ -68,6 +70,7 @@ UTC strings.
 def build_document(operations: Sequence[Operation] = OPERATIONS) -> dict[str, Any]:
     """The whole OpenAPI document as plain JSON data."""
     _check_unique(operations)
+    _check_links(operations)
     schema_refs, schemas = _schemas(operations)
     problem_ref = schema_refs[(Problem, "serialization")]
     used_tags = {tag for op in operations for tag in op.tags}
@@ -163,31 +166,74 @@ def _check_unique(operations: Sequence[Operation]) -> None:
             raise ValueError(f"duplicate {name}: {', '.join(duplicates)}")
 
 
-SchemaKey = tuple[type[Any], JsonSchemaMode]
+# A link's runtime expressions that name a request parameter: `$request.<location>.<name>`.
+_REQUEST_EXPRESSION = "$request."
+
+
+def _check_links(operations: Sequence[Operation]) -> None:
+    """Every link names an operation of the document, parameters that operation has, and (for
+    ``$request.path.<name>``) a path parameter of the operation it starts from. Whether a
+    ``$response`` expression points at a declared field is checked by the tests, against the
+    generated schemas."""
+    by_id = {op.operation_id: op for op in operations}
+    for op in operations:
+        for status, reply in op.responses.items():
+            names = [link.name for link in reply.links]
+            if len(set(names)) != len(names):
+                raise ValueError(f"{op.operation_id} {status}: two links with one name")
+            for link in reply.links:
+                where = f"link {link.name} of {op.operation_id} {status}"
+                target = by_id.get(link.operation_id)
+                if target is None:
+                    raise ValueError(f"{where}: no operation {link.operation_id!r}")
+                accepted = {p.name for p in target.parameters}
+                accepted |= {f"{p.location}.{p.name}" for p in target.parameters}
+                for name, expression in link.parameters.items():
+                    if name not in accepted:
+                        raise ValueError(f"{where}: {link.operation_id} has no parameter {name!r}")
+                    if expression.startswith(_REQUEST_EXPRESSION):
+                        location, _, source_name = expression.removeprefix(
+                            _REQUEST_EXPRESSION
+                        ).partition(".")
+                        if not any(
+                            p.location == location and p.name == source_name for p in op.parameters
+                        ):
+                            raise ValueError(f"{where}: {op.operation_id} has no {expression}")
+
+
+def _link(link: Link) -> dict[str, Any]:
+    return {
+        "operationId": link.operation_id,
+        "description": link.description,
+        "parameters": dict(link.parameters),
+    }
+
+
+SchemaKey = tuple[object, JsonSchemaMode]  # (a RequestBody or a response model, mode)
 
 
 def _schemas(
     operations: Sequence[Operation],
 ) -> tuple[dict[SchemaKey, dict[str, Any]], dict[str, Any]]:
-    """``$ref`` of every (model, mode) used, and components.schemas sorted by name.
+    """``$ref`` of every schema used, and components.schemas sorted by name.
 
-    Request bodies use the validation schema, responses the serialization one; a model whose two
-    schemas differ becomes ``<Name>-Input`` and ``<Name>-Output``.
+    Request bodies are core schemas (:mod:`u22a8.api.bodies`) documented as they validate;
+    responses are the ``BaseModel`` views, documented as they serialize. Both go through
+    Pydantic's one JSON-schema generator, so shared parts become shared components.
     """
-    keys: list[SchemaKey] = []
+    inputs: dict[SchemaKey, CoreSchema] = {}
     for op in operations:
         if op.body is not None:
-            keys.append((op.body.model, "validation"))
-        keys.extend(
-            (reply.model, "serialization")
-            for reply in op.responses.values()
-            if reply.model is not None
-        )
-    keys.append((Problem, "serialization"))
-    unique = list(dict.fromkeys(keys))
-    refs, top = models_json_schema(unique, ref_template=SCHEMA_REF)
-    defs: dict[str, Any] = top.get("$defs", {})
-    return dict(refs), dict(sorted(defs.items()))
+            inputs[(op.body.request, "validation")] = op.body.request.schema
+        for reply in op.responses.values():
+            if reply.model is not None:
+                inputs[(reply.model, "serialization")] = reply.model.__pydantic_core_schema__
+    inputs[(Problem, "serialization")] = Problem.__pydantic_core_schema__
+    generator = GenerateJsonSchema(ref_template=SCHEMA_REF)
+    refs, defs = generator.generate_definitions(
+        [(source, mode, schema) for (source, mode), schema in inputs.items()]
+    )
+    return {key: dict(ref) for key, ref in refs.items()}, dict(sorted(defs.items()))
 
 
 def _operation(op: Operation, schema_refs: dict[SchemaKey, dict[str, Any]]) -> dict[str, Any]:
@@ -200,7 +246,7 @@ def _operation(op: Operation, schema_refs: dict[SchemaKey, dict[str, Any]]) -> d
     if op.parameters:
         out["parameters"] = [_component_ref("parameters", p.component) for p in op.parameters]
     if op.body is not None:
-        ref = schema_refs[(op.body.model, "validation")]
+        ref = schema_refs[(op.body.request, "validation")]
         media: dict[str, Any] = {"schema": dict(ref)}
         if op.body.example is not None:
             media["example"] = copy.deepcopy(dict(op.body.example))
@@ -221,6 +267,8 @@ def _operation(op: Operation, schema_refs: dict[SchemaKey, dict[str, Any]]) -> d
             if reply.example is not None:
                 media["example"] = copy.deepcopy(dict(reply.example))
             response["content"] = {"application/json": media}
+        if reply.links:
+            response["links"] = {link.name: _link(link) for link in reply.links}
         responses[str(status)] = response
     for status, codes in sorted(_error_responses(op).items()):
         ref = _component_ref("responses", ERROR_RESPONSES[status].component)

@@ -26,6 +26,9 @@ Adding an operation, e.g. ``GET /v1/models/{handle}/runs/{run_id}``::
     ),
 
 A new domain error needs a line in ``PROBLEM_TYPES`` (and its status in ``u22a8.api.problems``).
+What a client can do next with a success response is declared as :class:`Link` objects on its
+:class:`Reply` (OpenAPI ``links``, e.g. from a created model's ``handle`` to reading it); the
+stateful fuzz test (``tests/e2e/test_fuzz_stateful.py``) follows them against the local stack.
 Then run ``make openapi`` and commit ``docs/openapi.json``.
 """
 
@@ -37,19 +40,23 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from u22a8.api.bodies import RequestBody
 from u22a8.api.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
 from u22a8.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from u22a8.api.run_schemas import RunOut, RunPage, TrainIn, TrainOut
-from u22a8.api.sample_schemas import SamplesIn
-from u22a8.api.schemas import ModelCreate, ModelPatch
-from u22a8.api.score_schemas import MAX_TEXTS_PER_CALL, ScoreIn
-from u22a8.api.version_schemas import TagIn
+from u22a8.api.run_schemas import TRAIN_BODY
+from u22a8.api.sample_schemas import ADD_SAMPLES_BODY
+from u22a8.api.schemas import CREATE_MODEL_BODY, PATCH_MODEL_BODY
+from u22a8.api.score_schemas import MAX_TEXTS_PER_CALL, SCORE_BODY
+from u22a8.api.version_schemas import PUT_TAG_BODY
 from u22a8.api.views import (
     ModelOut,
     ModelPage,
+    RunOut,
+    RunPage,
     SamplePage,
     SamplesCreated,
     ScoreOut,
+    TrainOut,
     VersionOut,
     VersionPage,
 )
@@ -92,9 +99,9 @@ class Header:
 
 @dataclass(frozen=True)
 class Body:
-    """A JSON request body validated by ``model`` (strict, unknown fields rejected)."""
+    """A JSON request body validated by ``request`` (strict, unknown fields rejected)."""
 
-    model: type[BaseModel]
+    request: RequestBody[Any]
     description: str
     content_types: tuple[str, ...] = (JSON,)
     example: JsonObject | None = None
@@ -102,13 +109,31 @@ class Body:
 
 
 @dataclass(frozen=True)
+class Link:
+    """An OpenAPI link: a request a client can send next, with values taken from this exchange.
+
+    ``parameters`` maps a parameter of the ``operation_id`` operation to a runtime expression:
+    ``$response.body#/<JSON pointer>`` (a field of the response schema), ``$response.header.<name>``
+    (a header the response declares) or ``$request.path.<name>`` (a path parameter of this
+    operation). Schemathesis' stateful tests follow links; the generator refuses a link to an
+    unknown operation or parameter, and a unit test checks every expression against the schemas.
+    """
+
+    name: str
+    operation_id: str
+    description: str
+    parameters: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class Reply:
-    """A success response: its body model (``None`` for no body) and the headers it carries."""
+    """A success response: its body model (``None`` for no body), its headers and its links."""
 
     description: str
     model: type[BaseModel] | None = None
     headers: tuple[Header, ...] = ()
     example: JsonObject | None = None
+    links: tuple[Link, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -420,10 +445,75 @@ RUN_EXAMPLE: JsonObject = {
     "version": None,
 }
 
+# --- links --------------------------------------------------------------------------------------
+
+# Runtime expressions (OpenAPI 3.1): where the value of a link's parameter comes from.
+HANDLE_IN_BODY = "$response.body#/handle"  # a model response's handle
+SAME_HANDLE = "$request.path.handle"  # the model the request was about
+ETAG_OF_RESPONSE = "$response.header.ETag"
+
+
+def _model_link(name: str, operation_id: str, description: str, *, guarded: bool = False) -> Link:
+    """A link from a model response to an operation on that model; ``guarded`` sends its ETag
+    as ``If-Match``, so the follow-up applies only to the model as returned."""
+    parameters = {"handle": HANDLE_IN_BODY}
+    if guarded:
+        parameters[IF_MATCH.name] = ETAG_OF_RESPONSE
+    return Link(name, operation_id, description, parameters)
+
+
+GET_MODEL = _model_link("GetModel", "getModel", "Read the model.")
+UPDATE_MODEL = _model_link(
+    "UpdateModel", "patchModel", "Update the model as returned.", guarded=True
+)
+ARCHIVE_MODEL = _model_link(
+    "ArchiveModel", "archiveModel", "Archive the model as returned.", guarded=True
+)
+TRAIN_MODEL = _model_link("TrainModel", "trainModel", "Train the model as returned.", guarded=True)
+
+# From a created model: everything that can be done with it.
+CREATED_MODEL_LINKS: tuple[Link, ...] = (
+    GET_MODEL,
+    UPDATE_MODEL,
+    ARCHIVE_MODEL,
+    _model_link("AddSamples", "addSamples", "Add labelled samples to the model."),
+    _model_link("ListSamples", "listSamples", "List the model's samples."),
+    TRAIN_MODEL,
+    _model_link("ListRuns", "listRuns", "List the model's training runs."),
+    _model_link("ListVersions", "listVersions", "List the model's versions."),
+    _model_link("TagVersion", "putTag", "Point a tag of the model at one of its versions."),
+    _model_link("RemoveTag", "deleteTag", "Remove a tag of the model."),
+    _model_link("ScoreTexts", "scoreTexts", "Score texts with the model."),
+)
+# From any later model response: the changes its ETag guards.
+MODEL_LINKS: tuple[Link, ...] = (UPDATE_MODEL, ARCHIVE_MODEL, TRAIN_MODEL)
+
+
+def _run_link(name: str, operation_id: str, description: str, run_id: str) -> Link:
+    """A link to an operation on one run of the model the request was about."""
+    return Link(name, operation_id, description, {"handle": SAME_HANDLE, "run_id": run_id})
+
+
+def _version_link(description: str, n: str) -> Link:
+    """A link to one version of the model the request was about."""
+    return Link("GetVersion", "getVersion", description, {"handle": SAME_HANDLE, "n": n})
+
+
+def _sample_link(description: str, sample_id: str) -> Link:
+    """A link that deletes one sample of the model the request was about."""
+    return Link(
+        "DeleteSample", "deleteSample", description, {"handle": SAME_HANDLE, "sample_id": sample_id}
+    )
+
+
 # --- operations ---------------------------------------------------------------------------------
 
 _MODEL_REPLY = Reply(
-    description="The model.", model=ModelOut, headers=(ETAG,), example=MODEL_EXAMPLE
+    description="The model.",
+    model=ModelOut,
+    headers=(ETAG,),
+    example=MODEL_EXAMPLE,
+    links=MODEL_LINKS,
 )
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -439,7 +529,7 @@ OPERATIONS: tuple[Operation, ...] = (
         tags=("models",),
         parameters=(IDEMPOTENCY_KEY,),
         body=Body(
-            model=ModelCreate,
+            request=CREATE_MODEL_BODY,
             description="The new model. Unknown and read-only fields are rejected (422).",
             example={
                 "handle": "acme.support-tone",
@@ -453,6 +543,7 @@ OPERATIONS: tuple[Operation, ...] = (
                 description="Created (or, with `Idempotent-Replayed: true`, the replay of it).",
                 model=ModelOut,
                 headers=(ETAG, LOCATION, IDEMPOTENT_REPLAYED),
+                links=CREATED_MODEL_LINKS,
             ),
         },
         errors=(
@@ -472,7 +563,20 @@ OPERATIONS: tuple[Operation, ...] = (
         description="The caller's models, newest first, a page at a time.",
         tags=("models",),
         parameters=(LIMIT, CURSOR, STATE),
-        responses={200: Reply(description="One page of models.", model=ModelPage)},
+        responses={
+            200: Reply(
+                description="One page of models.",
+                model=ModelPage,
+                links=(
+                    Link(
+                        "GetModel",
+                        "getModel",
+                        "Read the first model of the page.",
+                        {"handle": "$response.body#/data/0/handle"},
+                    ),
+                ),
+            )
+        },
         errors=(errors.InvalidInput,),
     ),
     Operation(
@@ -500,12 +604,19 @@ OPERATIONS: tuple[Operation, ...] = (
         tags=("models",),
         parameters=(HANDLE, IF_MATCH),
         body=Body(
-            model=ModelPatch,
+            request=PATCH_MODEL_BODY,
             description="The fields to change.",
             content_types=(JSON, MERGE_PATCH_JSON),
             example={"description": "Scores support replies for tone", "auto_prune": None},
         ),
-        responses={200: Reply(description="The updated model.", model=ModelOut, headers=(ETAG,))},
+        responses={
+            200: Reply(
+                description="The updated model.",
+                model=ModelOut,
+                headers=(ETAG,),
+                links=(GET_MODEL, *MODEL_LINKS),
+            )
+        },
         errors=(
             errors.MalformedJson,
             errors.PayloadTooLarge,
@@ -527,7 +638,14 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
         tags=("models",),
         parameters=(HANDLE, IF_MATCH),
-        responses={200: Reply(description="The archived model.", model=ModelOut, headers=(ETAG,))},
+        responses={
+            200: Reply(
+                description="The archived model.",
+                model=ModelOut,
+                headers=(ETAG,),
+                links=(GET_MODEL,),
+            )
+        },
         errors=(errors.InvalidInput, errors.ModelNotFound, errors.PreconditionFailed),
     ),
     Operation(
@@ -546,7 +664,7 @@ OPERATIONS: tuple[Operation, ...] = (
         tags=("samples",),
         parameters=(HANDLE, IDEMPOTENCY_KEY),
         body=Body(
-            model=SamplesIn,
+            request=ADD_SAMPLES_BODY,
             description="The samples. Unknown fields are rejected (422).",
             example={
                 "samples": [
@@ -572,6 +690,15 @@ OPERATIONS: tuple[Operation, ...] = (
                         "smp_019a2b3c4d5e00017f3e9d0c1b2a",
                     ]
                 },
+                links=(
+                    _sample_link("Delete the first sample added.", "$response.body#/sample_ids/0"),
+                    Link(
+                        "ListSamples",
+                        "listSamples",
+                        "List the model's samples.",
+                        {"handle": SAME_HANDLE},
+                    ),
+                ),
             ),
         },
         errors=(
@@ -603,6 +730,11 @@ OPERATIONS: tuple[Operation, ...] = (
                 description="One page of samples.",
                 model=SamplePage,
                 example={"data": [SAMPLE_EXAMPLE], "next_cursor": None},
+                links=(
+                    _sample_link(
+                        "Delete the first sample of the page.", "$response.body#/data/0/sample_id"
+                    ),
+                ),
             )
         },
         errors=(errors.InvalidInput, errors.ModelNotFound),
@@ -642,6 +774,11 @@ OPERATIONS: tuple[Operation, ...] = (
                 description="One page of versions.",
                 model=VersionPage,
                 example={"data": [VERSION_EXAMPLE], "next_cursor": None},
+                links=(
+                    _version_link(
+                        "Read the first version of the page.", "$response.body#/data/0/version"
+                    ),
+                ),
             )
         },
         errors=(errors.InvalidInput, errors.ModelNotFound),
@@ -671,12 +808,25 @@ OPERATIONS: tuple[Operation, ...] = (
         tags=("versions",),
         parameters=(HANDLE, TAG),
         body=Body(
-            model=TagIn,
+            request=PUT_TAG_BODY,
             description="The version to name. Unknown fields are rejected (422).",
             example={"version": 3},
         ),
         responses={
-            200: Reply("The version the tag now names.", VersionOut, example=VERSION_EXAMPLE)
+            200: Reply(
+                "The version the tag now names.",
+                VersionOut,
+                example=VERSION_EXAMPLE,
+                links=(
+                    _version_link("Read the version the tag names.", "$response.body#/version"),
+                    Link(
+                        "RemoveTag",
+                        "deleteTag",
+                        "Remove the tag again.",
+                        {"handle": SAME_HANDLE, "tag": "$request.path.tag"},
+                    ),
+                ),
+            )
         },
         errors=(
             errors.MalformedJson,
@@ -724,7 +874,7 @@ OPERATIONS: tuple[Operation, ...] = (
         tags=("training",),
         parameters=(HANDLE, IF_MATCH, IDEMPOTENCY_KEY),
         body=Body(
-            model=TrainIn,
+            request=TRAIN_BODY,
             description="All fields optional; unknown fields are rejected (422).",
             example={"effort": "medium"},
             required=False,
@@ -741,6 +891,14 @@ OPERATIONS: tuple[Operation, ...] = (
                 TrainOut,
                 (LOCATION, IDEMPOTENT_REPLAYED),
                 example={"state": "busy", "run_id": "run_019a2b3c4d5ea1b2c3d4"},
+                links=(
+                    _run_link("GetRun", "getRun", "Follow the run.", "$response.body#/run_id"),
+                    _run_link(
+                        "CancelRun", "cancelRun", "Cancel the run.", "$response.body#/run_id"
+                    ),
+                    Link("GetModel", "getModel", "Follow the model.", {"handle": SAME_HANDLE}),
+                    Link("ListRuns", "listRuns", "List the model's runs.", {"handle": SAME_HANDLE}),
+                ),
             ),
         },
         errors=(
@@ -765,7 +923,20 @@ OPERATIONS: tuple[Operation, ...] = (
         parameters=(HANDLE, LIMIT, CURSOR),
         responses={
             200: Reply(
-                "One page of runs.", RunPage, example={"data": [RUN_EXAMPLE], "next_cursor": None}
+                "One page of runs.",
+                RunPage,
+                example={"data": [RUN_EXAMPLE], "next_cursor": None},
+                links=(
+                    _run_link(
+                        "GetRun", "getRun", "Read the newest run.", "$response.body#/data/0/run_id"
+                    ),
+                    _run_link(
+                        "CancelRun",
+                        "cancelRun",
+                        "Cancel the newest run.",
+                        "$response.body#/data/0/run_id",
+                    ),
+                ),
             )
         },
         errors=(errors.InvalidInput, errors.ModelNotFound),
@@ -778,7 +949,22 @@ OPERATIONS: tuple[Operation, ...] = (
         description="One training run of the model.",
         tags=("training",),
         parameters=(HANDLE, RUN_ID),
-        responses={200: Reply("The run.", RunOut, example=RUN_EXAMPLE)},
+        responses={
+            200: Reply(
+                "The run.",
+                RunOut,
+                example=RUN_EXAMPLE,
+                links=(
+                    _run_link(
+                        "CancelRun", "cancelRun", "Cancel the run.", "$response.body#/run_id"
+                    ),
+                    _version_link(
+                        "Read the version the run published (once it succeeded).",
+                        "$response.body#/version",
+                    ),
+                ),
+            )
+        },
         errors=(errors.InvalidInput, errors.ModelNotFound, errors.RunNotFound),
     ),
     Operation(
@@ -802,6 +988,10 @@ OPERATIONS: tuple[Operation, ...] = (
                     "status": "cancelled",
                     "finished_at": "2026-05-19T12:01:00.000Z",
                 },
+                links=(
+                    _run_link("GetRun", "getRun", "Read the run.", "$response.body#/run_id"),
+                    Link("GetModel", "getModel", "Read the model.", {"handle": SAME_HANDLE}),
+                ),
             )
         },
         errors=(
@@ -828,7 +1018,7 @@ OPERATIONS: tuple[Operation, ...] = (
         tags=("scoring",),
         parameters=(HANDLE, VERSION_QUERY, TAG_QUERY),
         body=Body(
-            model=ScoreIn,
+            request=SCORE_BODY,
             description="The texts. Unknown fields are rejected (422).",
             example={"texts": [SAMPLE_EXAMPLE["text"], "Read the FAQ."]},
         ),
@@ -844,6 +1034,7 @@ OPERATIONS: tuple[Operation, ...] = (
                         {"Clarity": 0.62, "Empathy": 0.07},
                     ],
                 },
+                links=(_version_link("Read the version that scored.", "$response.body#/version"),),
             )
         },
         errors=(

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from u22a8.domain.run import DEFAULT_EFFORT, Run, RunPage, TrainRequest
 
-if TYPE_CHECKING:  # annotations only: handlers that parse no body never import Pydantic
-    from u22a8.api.run_schemas import TrainIn
+if TYPE_CHECKING:  # annotations only: handlers that parse no body never import pydantic_core
+    from u22a8.api.run_schemas import TrainBody
 
 
-def train_request(body: TrainIn) -> TrainRequest:
+def train_request(body: TrainBody) -> TrainRequest:
     return TrainRequest(
-        effort=body.effort or DEFAULT_EFFORT, reoptimize_params=body.reoptimize_params
+        effort=body["effort"] or DEFAULT_EFFORT, reoptimize_params=body["reoptimize_params"]
     )
 
 

@@ -1,65 +1,46 @@
-"""Request and response schemas of training and runs (they also generate the OpenAPI document).
+"""Request body of training (it also generates the OpenAPI document).
 
-The train body is strict and closed like every request body: ``"true"`` is not a boolean, and an
-unknown field (``state`` included) is a 422 rather than ignored.
+Strict and closed like every request body: ``"true"`` is not a boolean, and an unknown field
+(``state`` included) is a 422 rather than ignored.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic_core import core_schema as cs
 
-from u22a8.api.schemas import Effort
-from u22a8.api.views import OperationErrorOut
+from u22a8.api.bodies import RequestBody, closed_object, field, nullable, with_default
 
-
-class TrainIn(BaseModel):
-    """``POST /v1/models/{handle}/train``; every field is optional."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    effort: Effort | None = Field(
-        default=None,
-        description=(
-            "How much to spend on the parameter search: `low`, `medium`, `high` or `max` "
-            "(each step at least doubles the candidates). `null` or absent: `medium`."
-        ),
-    )
-    reoptimize_params: StrictBool = Field(
-        default=False,
-        description=(
-            "From a `ready` model, force a fresh parameter search. Without it a ready model is "
-            "left alone: retraining on new samples is automatic."
-        ),
-    )
+EFFORTS = ("low", "medium", "high", "max")
 
 
-class TrainOut(BaseModel):
-    state: Literal["busy", "ready"] = Field(description="The model's state after the call.")
-    run_id: str | None = Field(
-        description=(
-            "The run started, or the running run on an idempotent hit; `null` when nothing was "
-            "queued (a ready model without `reoptimize_params`)."
-        )
-    )
-
-
-class RunOut(BaseModel):
-    run_id: str
-    kind: Literal["train", "retrain"] = Field(
-        description="`train`: asked for; `retrain`: started automatically on new samples."
-    )
-    status: Literal["running", "succeeded", "failed", "cancelled"]
-    effort: Effort | None = Field(description="The search effort; `null` for a retrain.")
+class TrainBody(TypedDict):
+    effort: Literal["low", "medium", "high", "max"] | None
     reoptimize_params: bool
-    started_at: str
-    finished_at: str | None
-    progress: float | None = Field(description="0 to 1 while it runs; 1 once it succeeded.")
-    error: OperationErrorOut | None = Field(description="Why it failed, in actionable words.")
-    version: int | None = Field(description="The version it published, once it succeeded.")
 
 
-class RunPage(BaseModel):
-    data: list[RunOut]
-    next_cursor: str | None
+TRAIN_BODY: RequestBody[TrainBody] = RequestBody(
+    closed_object(
+        "TrainIn",
+        {
+            "effort": field(
+                with_default(nullable(cs.literal_schema(list(EFFORTS))), None),
+                required=False,
+                description=(
+                    "How much to spend on the parameter search: `low`, `medium`, `high` or `max` "
+                    "(each step at least doubles the candidates). `null` or absent: `medium`."
+                ),
+            ),
+            "reoptimize_params": field(
+                with_default(cs.bool_schema(strict=True), False),
+                required=False,
+                description=(
+                    "From a `ready` model, force a fresh parameter search. Without it a ready "
+                    "model is left alone: retraining on new samples is automatic."
+                ),
+            ),
+        },
+        description="``POST /v1/models/{handle}/train``; every field is optional.",
+    )
+)

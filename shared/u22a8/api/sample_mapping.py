@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 from u22a8.domain.sample import NewSample, Sample, SamplePage
 
-if TYPE_CHECKING:  # Pydantic stays out of the GET handler's cold start.
-    from u22a8.api.sample_schemas import SamplesIn
+if TYPE_CHECKING:  # pydantic_core stays out of the GET handler's cold start.
+    from u22a8.api.sample_schemas import SamplesBody
 
 
-def new_samples(request: SamplesIn) -> list[NewSample]:
-    return [NewSample(text=s.text, scores=dict(s.scores)) for s in request.samples]
+def new_samples(request: SamplesBody) -> list[NewSample]:
+    return [NewSample(text=s["text"], scores=dict(s["scores"])) for s in request["samples"]]
 
 
 def sample_resource(sample: Sample) -> dict[str, Any]:

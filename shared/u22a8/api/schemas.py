@@ -1,59 +1,113 @@
-"""Request and response schemas of the models resource (they also generate the OpenAPI document).
+"""Request bodies of the models resource (they also generate the OpenAPI document).
 
-Request models forbid unknown fields and use strict types, so ``"true"`` is not a boolean and
-``"5"`` is not a number: a client bug surfaces as a 422 instead of a silent coercion.
+Core schemas validated by ``pydantic_core`` (see :mod:`u22a8.api.bodies` for why not
+``BaseModel``): strict and closed, so a client bug surfaces as a 422 instead of a coercion.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Literal, TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic_core import core_schema as cs
 
+from u22a8.api.bodies import RequestBody, closed_object, field, nullable, strict_str, with_default
 from u22a8.domain.handles import HANDLE_PATTERN
 from u22a8.domain.model import MAX_CRITERIA
 
-Handle = Annotated[str, StringConstraints(strict=True, pattern=HANDLE_PATTERN)]
-Criterion = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64)]
-Description = Annotated[str, StringConstraints(strict=True, max_length=2000)]
-Effort = Literal["low", "medium", "high", "max"]
+MAX_DESCRIPTION_CHARS = 2000
+MAX_CRITERION_CHARS = 64
+MAX_KEEP_UNNAMED = 10_000
 
 
-def _no_defaults(schema: dict[str, Any]) -> None:
-    """In a merge patch a missing field means "unchanged", so the schema must not show defaults."""
-    for prop in schema.get("properties", {}).values():
-        prop.pop("default", None)
+_DESCRIPTION = strict_str(max_length=MAX_DESCRIPTION_CHARS)
 
 
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class AutoPruneBody(TypedDict, total=False):
+    keep_unnamed: int | None
+    keep_first_of_month: bool | None
 
 
-class AutoPruneIn(_Request):
-    """Pruning override; keys are optional and a key left out takes its default
-    (``keep_unnamed`` 100, ``keep_first_of_month`` true)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_no_defaults)
-
-    keep_unnamed: Annotated[StrictInt, Field(ge=0, le=10_000)] | None = None
-    keep_first_of_month: StrictBool | None = None
-
-
-class ModelCreate(_Request):
-    handle: Handle = Field(description="`<namespace>.<name>`, in the caller's namespace.")
-    criteria: list[Criterion] = Field(min_length=1, max_length=MAX_CRITERIA)
-    objective: Literal["balanced_cosine"] = "balanced_cosine"
-    task: Literal["scoring"] = "scoring"
-    description: Description | None = None
-    zero_data_retention: StrictBool = False
-    auto_prune: AutoPruneIn | None = None
+class ModelCreateBody(TypedDict):
+    handle: str
+    criteria: list[str]
+    objective: Literal["balanced_cosine"]
+    task: Literal["scoring"]
+    description: str | None
+    zero_data_retention: bool
+    auto_prune: AutoPruneBody | None
 
 
-class ModelPatch(_Request):
-    """Merge patch: a field left out is unchanged; ``null`` clears description or auto_prune."""
+class ModelPatchBody(TypedDict, total=False):
+    description: str | None
+    zero_data_retention: bool
+    auto_prune: AutoPruneBody | None
 
-    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_no_defaults)
 
-    description: Description | None = None
-    zero_data_retention: StrictBool = False
-    auto_prune: AutoPruneIn | None = None
+AUTO_PRUNE_SCHEMA = closed_object(
+    "AutoPruneIn",
+    {
+        "keep_unnamed": field(
+            nullable(cs.int_schema(strict=True, ge=0, le=MAX_KEEP_UNNAMED)), required=False
+        ),
+        "keep_first_of_month": field(nullable(cs.bool_schema(strict=True)), required=False),
+    },
+    description=(
+        "Pruning override; keys are optional and a key left out takes its default\n"
+        "(``keep_unnamed`` 100, ``keep_first_of_month`` true)."
+    ),
+    total=False,
+)
+
+CREATE_MODEL_BODY: RequestBody[ModelCreateBody] = RequestBody(
+    closed_object(
+        "ModelCreate",
+        {
+            "handle": field(
+                strict_str(pattern=HANDLE_PATTERN),
+                description="`<namespace>.<name>`, in the caller's namespace.",
+            ),
+            "criteria": field(
+                cs.list_schema(
+                    strict_str(min_length=1, max_length=MAX_CRITERION_CHARS),
+                    min_length=1,
+                    max_length=MAX_CRITERIA,
+                    strict=True,
+                )
+            ),
+            "objective": field(
+                with_default(cs.literal_schema(["balanced_cosine"]), "balanced_cosine"),
+                required=False,
+            ),
+            "task": field(with_default(cs.literal_schema(["scoring"]), "scoring"), required=False),
+            "description": field(with_default(nullable(_DESCRIPTION), None), required=False),
+            "zero_data_retention": field(
+                with_default(cs.bool_schema(strict=True), False), required=False
+            ),
+            "auto_prune": field(with_default(nullable(AUTO_PRUNE_SCHEMA), None), required=False),
+        },
+    )
+)
+
+PATCH_MODEL_BODY: RequestBody[ModelPatchBody] = RequestBody(
+    closed_object(
+        "ModelPatch",
+        {
+            "description": field(nullable(_DESCRIPTION), required=False),
+            "zero_data_retention": field(cs.bool_schema(strict=True), required=False),
+            "auto_prune": field(nullable(AUTO_PRUNE_SCHEMA), required=False),
+        },
+        description=(
+            "Merge patch: a field left out is unchanged; ``null`` clears description or auto_prune."
+        ),
+        total=False,
+    )
+)
+
+__all__ = [
+    "AUTO_PRUNE_SCHEMA",
+    "CREATE_MODEL_BODY",
+    "PATCH_MODEL_BODY",
+    "AutoPruneBody",
+    "ModelCreateBody",
+    "ModelPatchBody",
+]

@@ -1,19 +1,28 @@
-"""Request and response schemas of versions and tags (they also generate the OpenAPI document)."""
+"""Request body of tags (it also generates the OpenAPI document)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic_core import core_schema as cs
 
+from u22a8.api.bodies import RequestBody, closed_object, field
 from u22a8.domain.version import MAX_VERSION
 
 
-class TagIn(BaseModel):
-    """Strict and closed like every request body: ``"3"`` is not a version number."""
+class TagBody(TypedDict):
+    version: int
 
-    model_config = ConfigDict(extra="forbid", strict=True)
 
-    version: Annotated[StrictInt, Field(ge=1, le=MAX_VERSION)] = Field(
-        description="The version the tag should name; it must exist."
+PUT_TAG_BODY: RequestBody[TagBody] = RequestBody(
+    closed_object(
+        "TagIn",
+        {
+            "version": field(
+                cs.int_schema(strict=True, ge=1, le=MAX_VERSION),
+                description="The version the tag should name; it must exist.",
+            )
+        },
+        description='Strict and closed like every request body: ``"3"`` is not a version number.',
     )
+)

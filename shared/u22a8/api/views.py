@@ -116,3 +116,36 @@ class ScoreOut(BaseModel):
             "from 0 (low) to 1 (high)."
         )
     )
+
+
+Effort = Literal["low", "medium", "high", "max"]
+
+
+class TrainOut(BaseModel):
+    state: Literal["busy", "ready"] = Field(description="The model's state after the call.")
+    run_id: str | None = Field(
+        description=(
+            "The run started, or the running run on an idempotent hit; `null` when nothing was "
+            "queued (a ready model without `reoptimize_params`)."
+        )
+    )
+
+
+class RunOut(BaseModel):
+    run_id: str
+    kind: Literal["train", "retrain"] = Field(
+        description="`train`: asked for; `retrain`: started automatically on new samples."
+    )
+    status: Literal["running", "succeeded", "failed", "cancelled"]
+    effort: Effort | None = Field(description="The search effort; `null` for a retrain.")
+    reoptimize_params: bool
+    started_at: str
+    finished_at: str | None
+    progress: float | None = Field(description="0 to 1 while it runs; 1 once it succeeded.")
+    error: OperationErrorOut | None = Field(description="Why it failed, in actionable words.")
+    version: int | None = Field(description="The version it published, once it succeeded.")
+
+
+class RunPage(BaseModel):
+    data: list[RunOut]
+    next_cursor: str | None

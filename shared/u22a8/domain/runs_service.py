@@ -108,10 +108,9 @@ def train(
         logger.exception("training execution not started", extra={"run_id": run_id})
         _undo_claim(handle, run_id)
         raise ServiceBusy(retry_after_s=1) from None
+    # The run's first step announces the model busy (``fitting.load_samples``): no events client
+    # on the API path, and an undone claim or a run cancelled before it ever ran is no change.
     logger.info("training run started", extra={"handle": handle, "run_id": run_id})
-    # Published once the execution runs (an undone claim was never a change to subscribers);
-    # the claim's one conditional write does not say which of the claimable states it left.
-    events.model_state_changed(handle, ModelState.BUSY, None, run_id)
     return TrainOutcome(ModelState.BUSY, run_id)
 
 
@@ -156,7 +155,6 @@ def start_retrain(handle: str) -> str | None:
         _undo_claim(handle, run_id)
         raise ServiceBusy(retry_after_s=1) from None
     logger.info("retrain started", extra={"handle": handle, "run_id": run_id})
-    events.model_state_changed(handle, ModelState.BUSY, ModelState.READY, run_id)
     return run_id
 
 

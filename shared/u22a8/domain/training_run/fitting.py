@@ -10,6 +10,9 @@ from typing import Any, cast
 from u22a8 import training as trainer
 from u22a8.data import artifacts, training_repo, versions_repo
 from u22a8.data.training_repo import RunModel, RunNotCurrent
+from u22a8.domain import events
+from u22a8.domain.model import ModelState
+from u22a8.domain.run import RETRAIN
 from u22a8.domain.training_run import snapshot
 from u22a8.domain.training_run.errors import (
     RunSuperseded,
@@ -85,6 +88,7 @@ def load_samples(event: Mapping[str, Any]) -> dict[str, Any]:
     """
     handle, run_id = text(event, "handle"), text(event, "run_id")
     model = _holding_model(handle, run_id)
+    _announce_busy(handle, run_id, event.get("kind"))
     samples = training_repo.iter_samples(handle, model.data_epoch)
     rows = [{"text": t, "scores": s} for t, s in samples]
     check_enough_samples(collect_labels(as_samples(rows), model.criteria))
@@ -102,6 +106,16 @@ def load_samples(event: Mapping[str, Any]) -> dict[str, Any]:
         "criteria": list(model.criteria),
         "samples_seen": model.samples_since_version,
     }
+
+
+def _announce_busy(handle: str, run_id: str, kind: object) -> None:
+    """``Model State Changed`` to ``busy``, from the run's first step rather than the API: the
+    train request then needs no events client (cold start), and a run that never got to run
+    (its start undone, or cancelled first) announces nothing. A retrain always leaves ``ready``;
+    the claim of a train does not say which claimable state it left (``from_state`` null). A
+    retried step may announce twice, as EventBridge delivers at least once anyway."""
+    from_state = ModelState.READY if kind == RETRAIN else None
+    events.model_state_changed(handle, ModelState.BUSY, from_state, run_id)
 
 
 def _effort(raw: Any) -> Effort:
