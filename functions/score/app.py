@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, json_body, json_response, make_resolver, parse_body
 from u22a8.api.score_mapping import score_resource, version_choice
-from u22a8.api.score_schemas import ScoreIn
+from u22a8.api.score_schemas import SCORE_BODY
 from u22a8.domain import scoring_service
 from u22a8.domain.handles import require_valid_handle
 from u22a8.observability import logger, metrics
@@ -28,9 +28,9 @@ app = make_resolver()
 def score(handle: str) -> Response[str]:
     require_valid_handle(handle)  # a malformed handle is reported before the query and body
     choice = version_choice(app.current_event.multi_value_query_string_parameters)
-    request = parse_body(json_body(app), ScoreIn)
-    scores = scoring_service.score(caller_namespace(app), handle, request.texts, choice)
-    metrics.add_metric(name="TextsScored", unit=MetricUnit.Count, value=len(request.texts))
+    request = parse_body(json_body(app), SCORE_BODY)
+    scores = scoring_service.score(caller_namespace(app), handle, request["texts"], choice)
+    metrics.add_metric(name="TextsScored", unit=MetricUnit.Count, value=len(request["texts"]))
     return json_response(200, score_resource(scores))
 
 
