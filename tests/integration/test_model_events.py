@@ -15,6 +15,7 @@ from local.synthetic import labelled_samples
 from tests.helpers import GatewayClient
 from tests.integration.run_helpers import PATH, TRAIN, create, started
 from u22a8.config import get_settings
+from u22a8.data import clients
 from u22a8.data import events as data_events
 from u22a8.domain import runs_service
 from u22a8.domain.model import OperationError
@@ -277,3 +278,22 @@ def test_nothing_is_published_without_a_bus(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.delenv("EVENT_BUS_NAME", raising=False)
     get_settings.cache_clear()
     assert data_events.put("Run Finished", {"handle": HANDLE}) is False
+
+
+def test_a_runs_end_and_its_models_new_state_go_in_one_call(
+    api: GatewayClient, subscriber: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create(api, HANDLE)
+    run_id = started(api.post(TRAIN, {}))
+    client = clients.events()
+    batches: list[list[str]] = []
+    real_put_events = client.put_events
+
+    def counting_put_events(**kwargs: Any) -> Any:
+        batches.append([entry["DetailType"] for entry in kwargs["Entries"]])
+        return real_put_events(**kwargs)
+
+    monkeypatch.setattr(client, "put_events", counting_put_events)
+    assert api.post(f"{PATH}/runs/{run_id}/cancel").status == 200
+    assert batches == [["Run Finished", "Model State Changed"]]
+    assert [e["type"] for e in received(subscriber)] == ["Run Finished", "Model State Changed"]

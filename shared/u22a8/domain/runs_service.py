@@ -220,8 +220,10 @@ def _released(
     to_state = runs_repo.release_to(handle, run_id, status, error, now)
     if to_state is None:
         return False
-    events.run_finished(handle, run_id, status.value, error_code=error.code if error else None)
-    events.model_state_changed(handle, to_state, ModelState.BUSY, run_id)
+    error_code = error.code if error else None
+    events.run_finished(
+        handle, run_id, status.value, error_code=error_code, model_to_state=to_state
+    )
     return True
 
 

@@ -92,8 +92,9 @@ def publish_version(event: Mapping[str, Any]) -> dict[str, Any]:
             _discard(artifact_key, dataset_key)
             raise ZeroDataRetentionOn(handle) from purged
         logger.info("version published", extra={"version": number, "version_id": version_id})
-        events.run_finished(handle, run_id, "succeeded", version=number)
-        events.model_state_changed(handle, ModelState.READY, ModelState.BUSY, run_id, number)
+        events.run_finished(
+            handle, run_id, "succeeded", version=number, model_to_state=ModelState.READY
+        )
         _discard(dataset_key)
         return {"version": number, "version_id": version_id}
     raise StepFailed(f"publish of {handle} kept conflicting")
