@@ -226,14 +226,14 @@ def test_ready_and_failed_models_can_be_patched(api: GatewayClient, state: str) 
 
 
 @pytest.mark.usefixtures("model")
-@pytest.mark.parametrize("if_match", ['"1"', "*", 'W/"1"'])
+@pytest.mark.parametrize("if_match", ['"1"', "*"])
 def test_matching_if_match_is_accepted(api: GatewayClient, if_match: str) -> None:
     body = _ok(api.patch(PATH, {"description": "x"}, headers={"If-Match": if_match}))
     assert body["description"] == "x"
 
 
 @pytest.mark.usefixtures("model")
-@pytest.mark.parametrize("if_match", ['"2"', '"0"', "garbage", '"abc"'])
+@pytest.mark.parametrize("if_match", ['"2"', '"0"', "garbage", '"abc"', 'W/"1"'])
 def test_if_match_mismatch_is_412(api: GatewayClient, if_match: str) -> None:
     before = _stored()
     body = _refused(

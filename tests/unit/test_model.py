@@ -41,7 +41,7 @@ def _model(**overrides: object) -> Model:
         ('"3"', 3),
         (' "3" ', 3),
         ("3", 3),
-        ('W/"3"', 3),
+        ('W/"3"', -1),  # If-Match compares strongly: a weak tag never matches
         ('"0"', 0),
         ('"12345678901234567890"', 12345678901234567890),
         ("garbage", -1),

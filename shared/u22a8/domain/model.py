@@ -96,15 +96,14 @@ class Model:
 def parse_if_match(header: str | None) -> int | None:
     """The revision an ``If-Match`` header expects; ``None`` when absent or ``*``.
 
-    An ETag we never issued can match nothing, which we express as revision -1.
+    An ETag we never issued can match nothing, which we express as revision -1. That includes a
+    weak one (``W/"3"``): If-Match compares strongly (RFC 9110, 13.1.1), and our ETags are strong.
     """
     if header is None:
         return None
     value = header.strip()
     if value == "*" or not value:
         return None
-    if value.startswith("W/"):
-        value = value[2:]
     value = value.strip('"')
     return int(value) if value.isdigit() else -1
 
