@@ -201,11 +201,6 @@ class Failure:
 
 
 @dataclass
-class _Shard:
-    iterator: str | None
-
-
-@dataclass
 class StreamPoller:
     """Reads the streams of the template's tables and delivers matching records."""
 
@@ -214,7 +209,8 @@ class StreamPoller:
     stream_sources: Sequence[StreamSource] = field(default_factory=sources)
     failures: list[Failure] = field(default_factory=list)
     delivered: list[tuple[str, int]] = field(default_factory=list)  # (function, records)
-    _shards: dict[str, _Shard] = field(default_factory=dict)
+    # shard -> the sequence number of the last record read from it
+    _positions: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -226,7 +222,14 @@ class StreamPoller:
         )
 
     def _read(self, table: str) -> list[dict[str, Any]]:
-        """The records of ``table``'s stream written since the last read, in shard order."""
+        """The records of ``table``'s stream written since the last read, in shard order.
+
+        Each read takes a fresh iterator after the last sequence number read, as a consumer that
+        outlives its iterators must (on AWS they expire after 15 minutes). Keeping moto's
+        ``NextShardIterator`` instead goes deaf after the first refused transaction: moto rolls
+        it back by putting a copy of the table, stream included, in place of the one the old
+        iterator reads.
+        """
         dynamodb, streams = self._clients()
         arn = dynamodb.describe_table(TableName=self.table_names[table])["Table"].get(
             "LatestStreamArn"
@@ -237,19 +240,24 @@ class StreamPoller:
         description = streams.describe_stream(StreamArn=arn)["StreamDescription"]
         for shard in description.get("Shards", []):
             shard_id = shard["ShardId"]
-            state = self._shards.get(f"{arn}/{shard_id}")
-            if state is None:
-                iterator = streams.get_shard_iterator(
-                    StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-                state = self._shards[f"{arn}/{shard_id}"] = _Shard(iterator)
-            while state.iterator:
-                page = streams.get_records(ShardIterator=state.iterator, Limit=1000)
-                got = page.get("Records", [])
-                records.extend(cast("list[dict[str, Any]]", got))
-                state.iterator = page.get("NextShardIterator")
+            key = f"{arn}/{shard_id}"
+            last = self._positions.get(key)
+            position = (
+                {"ShardIteratorType": "TRIM_HORIZON"}
+                if last is None
+                else {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
+            )
+            iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id, **position)[
+                "ShardIterator"
+            ]
+            while iterator:
+                page = streams.get_records(ShardIterator=iterator, Limit=1000)
+                got = cast("list[dict[str, Any]]", page.get("Records", []))
                 if not got:
                     break
+                records.extend(got)
+                self._positions[key] = got[-1]["dynamodb"]["SequenceNumber"]
+                iterator = page.get("NextShardIterator")
         return records
 
     def poll(self) -> int:

@@ -153,6 +153,19 @@ def test_a_retrain_starts_at_the_threshold_and_publishes_the_next_version_with_t
     assert len(api.get(f"{MODEL}/runs").json()["data"]) == 2
 
 
+def test_the_stream_is_still_read_after_a_refused_transaction(
+    api: GatewayClient, engine: Engine, poller: StreamPoller
+) -> None:
+    """moto rolls a refused transaction back by swapping in a copy of the table and its stream;
+    the poller must keep reading the live stream (a fresh iterator from its last position)."""
+    _trained_v1(api, engine, poller)
+    assert runs_service.start_retrain(HANDLE) is None  # refused: too few new samples
+    _add(api, THRESHOLD, seed=7)
+    poller.drain()
+    assert _model(api)["state"] == "busy"
+    assert engine.wait(_running_retrain(api)).status == "SUCCEEDED"
+
+
 def test_a_failed_retrain_leaves_the_old_version_serving(
     api: GatewayClient, engine: Engine, poller: StreamPoller
 ) -> None:
