@@ -77,9 +77,18 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+def aws(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
     """moto with the template's tables, bucket and state machine (no execution engine: an
-    execution stays RUNNING); the functions' environment points at them."""
+    execution stays RUNNING); the functions' environment points at them.
+
+    A test marked ``workflow`` gets the ``engine`` fixture's moto instead (the integration
+    conftest), whose Step Functions engine runs the training state machine.
+    """
+    if request.node.get_closest_marker("workflow") is not None:
+        yield request.getfixturevalue("engine").names
+        return
     with mock_aws():
         names = physical_names("test")
         create_tables(boto3.client("dynamodb"), names)

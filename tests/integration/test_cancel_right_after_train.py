@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.helpers import GatewayClient
-from tests.integration.workflow_support import Engine, training_engine
+from tests.integration.workflow_support import Engine
 
-
-@pytest.fixture
-def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    with training_engine(monkeypatch) as running:
-        yield running
-
-
-@pytest.fixture
-def aws(engine: Engine) -> dict[str, str]:
-    """``api`` and the keys live in the engine's moto."""
-    return engine.names
+pytestmark = pytest.mark.workflow
 
 
 def test_cancel_immediately_after_train_is_not_a_500(api: GatewayClient, engine: Engine) -> None:

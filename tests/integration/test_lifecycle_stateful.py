@@ -64,6 +64,8 @@ from tests.helpers import GatewayClient
 from tests.integration.workflow_support import WAIT_S, Engine, training_engine
 from u22a8.config import get_settings
 
+pytestmark = pytest.mark.workflow
+
 STATES = {"draft", "busy", "ready", "failed", "archived"}
 CRITERIA = ["Clarity", "Flow"]
 EFFORTS = ["low", "medium", None]
@@ -107,12 +109,6 @@ def stream_sources() -> list[streams.StreamSource]:
     bound = retrain[0].patterns[0]["dynamodb"]["NewImage"]["samples_since_version"]["N"]
     assert bound == [{"numeric": [">=", THRESHOLD]}], bound  # the filter takes the parameter
     return found
-
-
-@pytest.fixture
-def aws(engine: Engine) -> dict[str, str]:
-    """Overrides the plain moto fixture: ``api`` and the keys then live in the engine's moto."""
-    return engine.names
 
 
 class Gate:

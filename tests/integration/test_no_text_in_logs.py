@@ -20,12 +20,13 @@ from typing import Any
 import boto3
 import pytest
 
-from local import streams
 from local.streams import StreamPoller
 from local.synthetic import labelled_samples
 from tests.helpers import GatewayClient
-from tests.integration.workflow_support import Engine, training_engine
+from tests.integration.workflow_support import Engine
 from u22a8.observability import logger
+
+pytestmark = pytest.mark.workflow
 
 CRITERIA = ["Clarity", "Flow"]
 HANDLE = "acme.secretive"
@@ -59,24 +60,6 @@ def captured() -> Iterator[Capture]:
     finally:
         for target in targets:
             target.removeHandler(capture)
-
-
-@pytest.fixture
-def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
-    with training_engine(monkeypatch) as running:
-        yield running
-
-
-@pytest.fixture
-def aws(engine: Engine) -> dict[str, str]:
-    return engine.names
-
-
-@pytest.fixture
-def poller(engine: Engine) -> StreamPoller:
-    arns = {name: engine.names[f"{name}.Arn"] for name in engine.function_names}
-    return StreamPoller(engine.names, streams.lambda_deliverer(arns))
 
 
 def _marked(count: int, seed: int, marker: str) -> list[dict[str, Any]]:

@@ -29,27 +29,16 @@ from tests.integration.workflow_support import (
     WAIT_S,
     Engine,
     state_machine_definition,
-    training_engine,
 )
 from u22a8.config import get_settings
 from u22a8.data import runs_repo
 from u22a8.domain.model import ModelState
 from u22a8.domain.run import TRAIN, Run, RunStatus, TrainRequest, new_run_id
 
+pytestmark = pytest.mark.workflow
+
 CRITERIA = ["Clarity", "Flow"]
 HANDLE = "acme.reconciled"
-
-
-@pytest.fixture
-def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    with training_engine(monkeypatch) as running:
-        yield running
-
-
-@pytest.fixture
-def aws(engine: Engine) -> dict[str, str]:
-    """Overrides the plain moto fixture: ``api`` and the keys then live in the engine's moto."""
-    return engine.names
 
 
 def _function_arns(engine: Engine) -> dict[str, str]:

@@ -7,42 +7,25 @@ or a stream that has nothing left to deliver."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import pytest
 
-from local import streams
 from local.streams import StreamPoller
 from local.synthetic import labelled_samples
 from tests.helpers import GatewayClient
-from tests.integration.workflow_support import WAIT_S, Engine, training_engine
+from tests.integration.workflow_support import WAIT_S, Engine
 from u22a8.domain import runs_service
+
+pytestmark = pytest.mark.workflow
 
 CRITERIA = ["Clarity", "Flow"]
 HANDLE = "acme.retrained"
 MODEL = f"/v1/models/{HANDLE}"
 THRESHOLD = 50  # the template's RetrainThreshold default (its filter and RETRAIN_THRESHOLD)
-
-
-@pytest.fixture
-def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
-    with training_engine(monkeypatch) as running:
-        yield running
-
-
-@pytest.fixture
-def aws(engine: Engine) -> dict[str, str]:
-    return engine.names
-
-
-@pytest.fixture
-def poller(engine: Engine) -> StreamPoller:
-    arns = {name: engine.names[f"{name}.Arn"] for name in engine.function_names}
-    return StreamPoller(engine.names, streams.lambda_deliverer(arns))
 
 
 @dataclass

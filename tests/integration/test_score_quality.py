@@ -4,34 +4,24 @@ fresh generated set agree with the version's ``metrics``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from local.synthetic import labelled_samples
 from tests.helpers import GatewayClient
-from tests.integration.workflow_support import Engine, training_engine
+from tests.integration.workflow_support import Engine
 from u22a8.api.score_schemas import MAX_TEXTS_PER_CALL
 from u22a8.training.errors import HIGH_THRESHOLD
 from u22a8.training.metrics import roc_auc, spearman
+
+pytestmark = pytest.mark.workflow
 
 CRITERIA = ["Clarity", "Flow"]
 HANDLE = "acme.held-out"
 MODEL = f"/v1/models/{HANDLE}"
 AUC_TOLERANCE = 0.1
 SPEARMAN_TOLERANCE = 0.15
-
-
-@pytest.fixture
-def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    with training_engine(monkeypatch) as running:
-        yield running
-
-
-@pytest.fixture
-def aws(engine: Engine) -> dict[str, str]:
-    return engine.names
 
 
 def _score(api: GatewayClient, texts: list[str]) -> tuple[int, list[dict[str, float]]]:

@@ -5,7 +5,6 @@ mid-run, concurrent progress. The run is claimed by writing what ``POST …/trai
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -13,7 +12,6 @@ import pytest
 
 from local.synthetic import labelled_samples
 from tests.helpers import GatewayClient
-from tests.integration.workflow_support import Engine, training_engine
 from u22a8.config import get_settings
 from u22a8.data import artifacts, clients, runs_repo, training_repo
 from u22a8.domain import runs_service
@@ -23,19 +21,10 @@ from u22a8.domain.training_run import fitting, outcome, snapshot
 from u22a8.domain.training_run.errors import RunSuperseded, ZeroDataRetentionOn
 from u22a8.training import TrainingParams, plan_candidates
 
+pytestmark = pytest.mark.workflow
+
 HANDLE = "acme.steps"
 CRITERIA = ["Clarity", "Flow"]
-
-
-@pytest.fixture
-def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    with training_engine(monkeypatch) as running:
-        yield running
-
-
-@pytest.fixture
-def aws(engine: Engine) -> dict[str, str]:
-    return engine.names
 
 
 def _key(sk: str) -> dict[str, Any]:

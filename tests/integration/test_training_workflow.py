@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -21,7 +20,7 @@ from botocore.exceptions import ClientError
 from local.lambda_bridge import LambdaServiceError
 from local.synthetic import labelled_samples
 from tests.helpers import GatewayClient
-from tests.integration.workflow_support import WAIT_S, Engine, training_engine
+from tests.integration.workflow_support import WAIT_S, Engine
 from u22a8.config import get_settings
 from u22a8.data import training_repo
 from u22a8.training import (
@@ -32,20 +31,10 @@ from u22a8.training import (
     roc_auc,
 )
 
+pytestmark = pytest.mark.workflow
+
 CRITERIA = ["Clarity", "Flow"]
 HANDLE = "acme.tone"
-
-
-@pytest.fixture
-def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    with training_engine(monkeypatch) as running:
-        yield running
-
-
-@pytest.fixture
-def aws(engine: Engine) -> dict[str, str]:
-    """Overrides the plain moto fixture: ``api`` and the keys then live in the engine's moto."""
-    return engine.names
 
 
 # -- helpers -------------------------------------------------------------------------------------
