@@ -1,8 +1,8 @@
 """POST /v1/models/{handle}/score: score texts with the active version, or ``?version=`` /
 ``?tag=``.
 
-The only API handler that imports numpy (through the scorer). The event is never logged: its
-body is the texts, which are neither stored nor logged.
+Scores with the pure-Python scorer (``u22a8.scoring``): no API handler imports numpy. The event is
+never logged: its body is the texts, which are neither stored nor logged.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """Fitted versions, loaded from their artifact once per container and kept in a small LRU.
 
-Deserialising a version costs an S3 GetObject and a few megabytes of arrays, while scoring a
-batch takes milliseconds, so a warm container keeps the last few versions it served. The cache
-is keyed by ``version_id``: ids are unique across every model and namespace and a version is
+Deserialising a version costs an S3 GetObject and inflating a few megabytes of arrays, while
+scoring a batch takes milliseconds, so a warm container keeps the last few versions it served. The
+cache is keyed by ``version_id``: ids are unique across every model and namespace and a version is
 immutable, so an entry can never go stale or answer for another tenant's model. Only the score
-handler imports this module (it brings in numpy through ``u22a8.training``).
+handler imports this module. Versions are read by the pure-Python :class:`Scorer`
+(``u22a8.scoring``), not by ``u22a8.training``'s numpy ``FittedModel``, so that the score handler's
+cold start does not import numpy; both give the same scores (a property test checks it).
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ from collections import OrderedDict
 
 from u22a8.data import artifacts
 from u22a8.data.artifacts import ArtifactMissing
-from u22a8.training.model import FittedModel
+from u22a8.scoring.artifact import InvalidModel
+from u22a8.scoring.scorer import Scorer
 
-# A version holds (1 + 2 x criteria) float64 arrays over 2**18 features: 6 MB with two criteria,
-# 84 MB with the maximum of twenty, so four stay well inside the function's memory.
+# A version holds its IDF as float32 (1 MB over 2**18 features) and its prototypes' non-zero
+# columns as Python floats, at most ``scorer.TUPLE_BUDGET`` of them (about 70 MB), beyond which
+# they stay float32 (1 MB a prototype, 41 MB with the maximum of twenty criteria); so four stay
+# well inside the function's memory.
 CAPACITY = 4
 
-__all__ = ["CAPACITY", "ArtifactMissing", "FittedModelCache", "load", "reset"]
+__all__ = ["CAPACITY", "ArtifactMissing", "FittedModelCache", "InvalidModel", "load", "reset"]
 
 
 class FittedModelCache:
@@ -32,17 +37,17 @@ class FittedModelCache:
         if capacity < 1:
             raise ValueError("capacity must be >= 1")
         self.capacity = capacity
-        self._entries: OrderedDict[str, FittedModel] = OrderedDict()
+        self._entries: OrderedDict[str, Scorer] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, version_id: str) -> FittedModel | None:
+    def get(self, version_id: str) -> Scorer | None:
         with self._lock:
             model = self._entries.get(version_id)
             if model is not None:
                 self._entries.move_to_end(version_id)
             return model
 
-    def put(self, version_id: str, model: FittedModel) -> None:
+    def put(self, version_id: str, model: Scorer) -> None:
         with self._lock:
             self._entries[version_id] = model
             self._entries.move_to_end(version_id)
@@ -61,13 +66,14 @@ class FittedModelCache:
 _cache = FittedModelCache(CAPACITY)
 
 
-def load(version_id: str, key: str) -> FittedModel:
+def load(version_id: str, key: str) -> Scorer:
     """The fitted version ``version_id``, whose artifact is at ``key``: from the cache, or one
-    GetObject on a miss. Raises :class:`ArtifactMissing` when the object is gone (pruned)."""
+    GetObject on a miss. Raises :class:`ArtifactMissing` when the object is gone (pruned) and
+    :class:`InvalidModel` when it is not a model (a fault: the workflow wrote it)."""
     model = _cache.get(version_id)
     if model is None:
         # Two concurrent misses may both load; the result is the same immutable version.
-        model = FittedModel.from_bytes(artifacts.get_artifact(key))
+        model = Scorer.from_bytes(artifacts.get_artifact(key))
         _cache.put(version_id, model)
     return model
 

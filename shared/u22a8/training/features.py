@@ -7,87 +7,60 @@ hashed with CRC-32 of their UTF-8 bytes, never with Python's per-process salted 
 Features are word n-grams (1..``word_max_n``) and character n-grams taken within word boundaries
 (each word padded with one space on both sides, as scikit-learn's ``char_wb``), so that character
 n-grams capture morphology and spelling without mixing in the neighbouring word.
+
+The feature space itself (``FeatureConfig``, tokenising and hashing) is defined, numpy-free, in
+``u22a8.scoring.features`` and re-exported here; this module counts it for many texts with numpy.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-DEFAULT_N_FEATURES = 2**18
+from u22a8.scoring.features import (
+    DEFAULT_N_FEATURES,
+    MIX_ADD,
+    MIX_MUL,
+    MIX_MUL2,
+    SHIFT_A,
+    SHIFT_B,
+    FeatureConfig,
+    char_hash,
+    char_ngrams,
+    tokenize,
+    word_hash,
+)
+
+__all__ = [
+    "DEFAULT_N_FEATURES",
+    "CsrMatrix",
+    "FeatureCache",
+    "FeatureConfig",
+    "apply_idf",
+    "char_hash",
+    "char_ngrams",
+    "combine_hashes",
+    "count_features",
+    "dataset_identity",
+    "default_cache",
+    "fit_idf",
+    "tokenize",
+    "word_hash",
+]
+
 _T = TypeVar("_T", bound=np.generic)
 
-_TOKEN_RE = re.compile(r"\w+(?:['\u2019]\w+)*")
-_WORD_PREFIX = b"w\x1f"
-_CHAR_PREFIX = b"c\x1f"
-_MIX_MUL = np.uint64(0x9E3779B97F4A7C15)
-_MIX_ADD = np.uint64(0x632BE59BD9B4E019)
-_MIX_MUL2 = np.uint64(0xBF58476D1CE4E5B9)
-_SHIFT_A = np.uint64(31)
-_SHIFT_B = np.uint64(29)
-
-
-@dataclass(frozen=True, slots=True)
-class FeatureConfig:
-    """Which n-grams make up the feature space; everything that changes the columns lives here."""
-
-    word_max_n: int = 2
-    char_min_n: int = 3
-    char_max_n: int = 5
-    n_features: int = DEFAULT_N_FEATURES
-
-    def __post_init__(self) -> None:
-        if self.word_max_n < 0 or self.char_max_n < 0 or self.char_min_n < 0:
-            raise ValueError("n-gram sizes must be >= 0")
-        if self.char_max_n and self.char_min_n < 1:
-            raise ValueError("char_min_n must be >= 1 when character n-grams are on")
-        if self.char_max_n and self.char_min_n > self.char_max_n:
-            raise ValueError("char_min_n must be <= char_max_n")
-        if self.word_max_n == 0 and self.char_max_n == 0:
-            raise ValueError("at least one of word or character n-grams must be on")
-        if not 2 <= self.n_features <= 2**30 or self.n_features & (self.n_features - 1):
-            raise ValueError("n_features must be a power of two in 2 .. 2**30")
-
-    @property
-    def bits(self) -> int:
-        """log2 of the space size; columns are the low ``bits`` bits of a hash."""
-        return self.n_features.bit_length() - 1
-
-    @property
-    def uses_chars(self) -> bool:
-        """Whether character n-grams are part of the space."""
-        return self.char_max_n > 0
-
-    def key(self) -> str:
-        """A short stable string naming this configuration, used as a cache key."""
-        return f"w{self.word_max_n}-c{self.char_min_n}.{self.char_max_n}-h{self.n_features}"
-
-    def to_dict(self) -> dict[str, int]:
-        """JSON-ready form."""
-        return {
-            "word_max_n": self.word_max_n,
-            "char_min_n": self.char_min_n,
-            "char_max_n": self.char_max_n,
-            "n_features": self.n_features,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FeatureConfig:
-        """Inverse of :meth:`to_dict`."""
-        return cls(
-            word_max_n=int(data["word_max_n"]),
-            char_min_n=int(data["char_min_n"]),
-            char_max_n=int(data["char_max_n"]),
-            n_features=int(data["n_features"]),
-        )
+_MIX_MUL = np.uint64(MIX_MUL)
+_MIX_ADD = np.uint64(MIX_ADD)
+_MIX_MUL2 = np.uint64(MIX_MUL2)
+_SHIFT_A = np.uint64(SHIFT_A)
+_SHIFT_B = np.uint64(SHIFT_B)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -167,32 +140,6 @@ class CsrMatrix:
         out = np.zeros((self.n_rows, self.n_cols), dtype=np.float64)
         out[self.row_ids(), self.indices] = self.data
         return out
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens; apostrophes inside a word keep it whole ("don't")."""
-    return _TOKEN_RE.findall(text.lower())
-
-
-def word_hash(word: str) -> int:
-    """Stable 32-bit hash of a word; its column is this modulo the space size."""
-    return zlib.crc32(_WORD_PREFIX + word.encode("utf-8"))
-
-
-def char_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
-    """Character n-grams of a word padded with one space each side (word-boundary n-grams)."""
-    padded = f" {word} "
-    grams: list[str] = []
-    for n in range(min_n, max_n + 1):
-        if len(padded) < n:
-            break
-        grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
-    return grams
-
-
-def char_hash(gram: str) -> int:
-    """Stable 32-bit hash of a character n-gram (prefixed so it never equals a word's hash)."""
-    return zlib.crc32(_CHAR_PREFIX + gram.encode("utf-8"))
 
 
 def combine_hashes(left: NDArray[np.uint64], right: NDArray[np.uint64]) -> NDArray[np.uint64]:

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from u22a8.scoring.artifact import FORMAT_NAME, FORMAT_VERSION
+
 from .errors import DEFAULT_FOLDS, TrainingError
 from .evaluate import (
     DEFAULT_SEED,
@@ -31,8 +33,6 @@ from .objective import OBJECTIVE_NAME, Calibration, Prototypes, build_prototypes
 from .search import TrainingParams
 from .types import LabelledSample
 
-FORMAT_NAME = "u22a8-training-model"
-FORMAT_VERSION = 1
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
