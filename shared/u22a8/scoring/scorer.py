@@ -155,6 +155,14 @@ class CriterionScorer:
         mm = float(math.sumprod(mean, mean))
         md = float(math.sumprod(mean, delta))
         dd = float(math.sumprod(delta, delta))
+        return cls.saved(name, (mm, md, dd), calibration)
+
+    @classmethod
+    def saved(
+        cls, name: str, contrast: Sequence[float], calibration: tuple[float, float]
+    ) -> CriterionScorer:
+        """From the products the artifact saved (``Prototypes.contrast``)."""
+        mm, md, dd = (float(value) for value in contrast)
         if not math.isfinite(mm + md + dd):
             raise InvalidModel(f"criterion {name!r} has non-finite prototypes")
         return cls(name, mm, md, dd, *calibration)
@@ -222,6 +230,10 @@ class Scorer:
                 (float(c["slope"]), float(c["intercept"])) for c in header["calibrations"]
             ]
             n_samples = int(header["n_samples"])
+            contrasts = header.get("contrasts")
+            saved_contrasts = (
+                None if contrasts is None else [(c["mm"], c["md"], c["dd"]) for c in contrasts]
+            )
         except _DECODE_ERRORS as exc:
             raise InvalidModel(f"not a model file: {exc}") from exc
         n = params.features.n_features
@@ -231,6 +243,7 @@ class Scorer:
             or arrays["deltas"].shape != expected
             or arrays["idf"].shape != (n,)
             or len(calibrations) != len(criteria)
+            or (saved_contrasts is not None and len(saved_contrasts) != len(criteria))
         ):
             raise InvalidModel("model arrays do not match its header")
         row_bytes = 4 * n
@@ -241,6 +254,28 @@ class Scorer:
             ]
             for name in ("means", "deltas")
         )
+        idf = floats(arrays["idf"].payload)
+        if saved_contrasts is not None:
+            # The artifact saved the full-length products: no pass over the prototypes at all, so
+            # a cold container's first score costs little more than inflating the arrays. Texts
+            # gather their columns from the float32 views (as fast as the blocks below for
+            # models of a few criteria, measured in bench/scoring.py).
+            return cls(
+                params,
+                criteria,
+                n_samples,
+                idf,
+                tuple(
+                    CriterionScorer.saved(name, contrast, calibration)
+                    for name, contrast, calibration in zip(
+                        criteria, saved_contrasts, calibrations, strict=True
+                    )
+                ),
+                None,
+                (),
+                tuple(floats(row) for row in mean_rows),
+                tuple(floats(row) for row in delta_rows),
+            )
         support = nonzero_support([*mean_rows, *delta_rows], n)
         gather_support = gatherer(support)
         means = tuple(floats(row) for row in mean_rows)
@@ -265,7 +300,6 @@ class Scorer:
             blocks = tuple(zip(*[iter(flat)] * width, strict=True)) if width else ()
             positions = dict(zip(support, range(len(support)), strict=True))
             means = deltas = ()
-        idf = floats(arrays["idf"].payload)
         return cls(params, criteria, n_samples, idf, scorers, positions, blocks, means, deltas)
 
     def vectors(self, texts: Sequence[str]) -> list[tuple[list[int], list[float]]]:
@@ -318,9 +352,14 @@ class Scorer:
         return out
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
-        """One ``{criterion: score}`` dict per text, every criterion present, scores in [0, 1]."""
+        """One ``{criterion: score}`` dict per text, every criterion present, scores in [0, 1].
+
+        A non-finite prototype value (a damaged artifact whose saved contrasts spared the load a
+        pass over the arrays) is refused here rather than answered as NaN."""
         scorers = self.scorers
+        rows = self.raw_scores(texts)
+        if not all(map(math.isfinite, chain.from_iterable(rows))):
+            raise InvalidModel("the model's prototypes hold non-finite values")
         return [
-            {s.name: s.calibrate(raw) for s, raw in zip(scorers, row, strict=True)}
-            for row in self.raw_scores(texts)
+            {s.name: s.calibrate(raw) for s, raw in zip(scorers, row, strict=True)} for row in rows
         ]

@@ -92,6 +92,10 @@ class FittedModel:
             "calibrations": [
                 {"slope": c.slope, "intercept": c.intercept} for c in self.calibrations
             ],
+            # Per criterion: what scoring needs of the prototypes beyond a text's own columns.
+            "contrasts": [
+                dict(zip(("mm", "md", "dd"), p.contrast(), strict=True)) for p in self.prototypes
+            ],
             "n_samples": self.n_samples,
         }
 

@@ -52,14 +52,22 @@ class Prototypes:
     delta: NDArray[np.float64]
     centered: bool
 
+    def contrast(self) -> tuple[float, float, float]:
+        """``mean.mean``, ``mean.delta`` and ``delta.delta``: all a text's score needs of the
+        prototypes beyond its own columns (saved with the model, so a scorer need not compute
+        them over the whole feature space)."""
+        return (
+            _dot(self.mean, self.mean),
+            _dot(self.mean, self.delta),
+            _dot(self.delta, self.delta),
+        )
+
     def raw_scores(self, x: CsrMatrix) -> NDArray[np.float64]:
         """cos(x, high) - cos(x, low) for each row of ``x`` (rows L2-normalised or empty)."""
         xm = x.matvec(self.mean)
         xd = x.matvec(self.delta)
         xx = x.row_sq_norms()
-        mm = _dot(self.mean, self.mean)
-        md = _dot(self.mean, self.delta)
-        dd = _dot(self.delta, self.delta)
+        mm, md, dd = self.contrast()
         if dd <= _EPS:
             return np.zeros(x.n_rows, dtype=np.float64)
         if self.centered:

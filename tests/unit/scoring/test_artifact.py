@@ -104,6 +104,24 @@ def test_a_missing_entry_is_refused(model: FittedModel, missing: str) -> None:
     _refused(_zip(entries), "not a model file")
 
 
+def _header_without_contrasts(model: FittedModel) -> bytes:
+    """The header as artifacts written before contrasts were saved have it."""
+    header = {k: v for k, v in model.header().items() if k != "contrasts"}
+    return _npy(np.frombuffer(json.dumps(header).encode(), dtype=np.uint8))
+
+
+def _entries_with(
+    *replacements: tuple[str, Callable[[FittedModel], bytes]],
+) -> Callable[[FittedModel], bytes]:
+    def build(model: FittedModel) -> bytes:
+        entries = _entries(model)
+        for name, make in replacements:
+            entries[name] = make(model)
+        return _zip(entries)
+
+    return build
+
+
 def _replace(name: str, make: Callable[[FittedModel], bytes]) -> Callable[[FittedModel], bytes]:
     def build(model: FittedModel) -> bytes:
         entries = _entries(model)
@@ -214,12 +232,27 @@ CORRUPTIONS: dict[str, tuple[Callable[[FittedModel], bytes], str]] = {
         _replace("header.npy", lambda m: _npy(np.frombuffer(b"[1, 2]", dtype=np.uint8))),
         "not a model file",
     ),
-    "non-finite prototypes": (
-        _replace(
-            "means.npy",
-            lambda m: _npy(np.full((2, 1024), np.inf, dtype="<f4")),
+    "non-finite prototypes (an artifact without saved contrasts)": (
+        _entries_with(
+            ("header.npy", _header_without_contrasts),
+            ("means.npy", lambda m: _npy(np.full((2, 1024), np.inf, dtype="<f4"))),
         ),
         "non-finite",
+    ),
+    "non-finite saved contrasts": (
+        _replace(
+            "header.npy",
+            lambda m: _header(m, contrasts=[{"mm": float("inf"), "md": 0.0, "dd": 1.0}] * 2),
+        ),
+        "non-finite",
+    ),
+    "saved contrasts missing a criterion": (
+        _replace("header.npy", lambda m: _header(m, contrasts=m.header()["contrasts"][:1])),
+        "do not match",
+    ),
+    "saved contrasts without dd": (
+        _replace("header.npy", lambda m: _header(m, contrasts=[{"mm": 1.0, "md": 0.0}] * 2)),
+        "not a model file",
     ),
 }
 
@@ -249,3 +282,17 @@ def test_other_entries_are_ignored(model: FittedModel) -> None:
     entries["notes.txt"] = b"hello"
     texts = ["clear and simple, then next"]
     _assert_close(Scorer.from_bytes(_zip(entries)).score(texts), model.score(texts))
+
+
+def test_nan_prototypes_behind_saved_contrasts_are_refused_when_scoring(
+    model: FittedModel,
+) -> None:
+    """Saved contrasts spare the load a pass over the arrays, so such damage (only possible with
+    a valid CRC, i.e. a forged artifact) shows when scoring: an error, never a NaN answered."""
+    entries = _entries(model)
+    means = np.stack([p.mean for p in model.prototypes]).astype("<f4")
+    means[:, :] = np.nan
+    entries["means.npy"] = _npy(means)
+    scorer = Scorer.from_bytes(_zip(entries))
+    with pytest.raises(InvalidModel, match="non-finite"):
+        scorer.score(["clear and simple, then next"])

@@ -105,20 +105,42 @@ def test_scores_equal_the_numpy_model(
     assert np.allclose(raw, scorer.raw_scores(batch), rtol=0.0, atol=TOLERANCE)
 
 
+def _without_saved_contrasts(model: FittedModel, monkeypatch: pytest.MonkeyPatch) -> bytes:
+    """The artifact as written before models saved their contrasts (the scorer computes them)."""
+    header = FittedModel.header
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            FittedModel,
+            "header",
+            lambda self: {k: v for k, v in header(self).items() if k != "contrasts"},
+        )
+        return model.to_bytes()
+
+
 @pytest.mark.parametrize("name", ["words-and-chars, centred", "words only, uncentred, graded"])
-def test_the_float32_layout_of_dense_models_scores_the_same(
-    models: dict[str, tuple[FittedModel, bytes]], name: str
+def test_every_layout_scores_the_same(
+    models: dict[str, tuple[FittedModel, bytes]], name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Models with more non-zero values than the budget keep float32 buffers instead of tuples."""
+    """Saved contrasts: float32 views, nothing computed at load. Without them (older artifacts):
+    the contrasts are computed, and the prototypes kept as column blocks, or as float32 views
+    when they have more non-zero values than the budget."""
     model, blob = models[name]
-    dense = Scorer.from_bytes(blob, tuple_budget=0)
+    legacy = _without_saved_contrasts(model, monkeypatch)
+    saved = Scorer.from_bytes(blob)
+    dense = Scorer.from_bytes(legacy, tuple_budget=0)
+    sparse = Scorer.from_bytes(legacy)
+    assert saved.positions is None
     assert dense.positions is None
-    assert Scorer.from_bytes(blob).positions is not None
+    assert sparse.positions is not None
     batch = [s.text for s in _samples(12, seed=11)] + ["", "naïve café 東京"]
-    _assert_same(model.score(batch), dense.score(batch))
-    sparse = Scorer.from_bytes(blob)
-    for a, b in zip(dense.scorers, sparse.scorers, strict=True):
+    for scorer in (saved, dense, sparse):
+        _assert_same(model.score(batch), scorer.score(batch))
+    for a, b, c in zip(saved.scorers, dense.scorers, sparse.scorers, strict=True):
         assert (a.mm, a.md, a.dd) == pytest.approx((b.mm, b.md, b.dd), rel=1e-12)
+        assert (b.mm, b.md, b.dd) == pytest.approx((c.mm, c.md, c.dd), rel=1e-12)
+    # the saved ones are numpy's own
+    for criterion, prototypes in zip(saved.scorers, model.prototypes, strict=True):
+        assert (criterion.mm, criterion.md, criterion.dd) == prototypes.contrast()
 
 
 def test_scores_of_the_samples_themselves_equal_the_numpy_model(
