@@ -95,3 +95,14 @@ def test_patch_forbids_unknown_and_null_zero_data_retention() -> None:
         (("zero_data_retention",), "bool_type"),
         (("name",), "extra_forbidden"),
     }
+
+
+def test_a_request_body_is_named_by_its_schema_ref() -> None:
+    from pydantic_core import core_schema as cs
+
+    from u22a8.api.bodies import RequestBody
+
+    assert CREATE_MODEL_BODY.name == "ModelCreate"
+    assert PATCH_MODEL_BODY.field_names == {"description", "zero_data_retention", "auto_prune"}
+    with pytest.raises(ValueError, match="ref"):
+        RequestBody(cs.typed_dict_schema({}))
