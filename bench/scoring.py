@@ -107,7 +107,7 @@ def texts_of(count: int, chars: int, seed: int) -> list[str]:
 def publish(handle: str, criteria: Sequence[str]) -> tuple[str, str, int]:
     """Fit a version on generated samples and publish it; returns its id, key and size."""
     from u22a8.config import get_settings
-    from u22a8.data import artifacts, clients, versions_repo
+    from u22a8.data import artifacts, clients, inline_artifacts, versions_repo
     from u22a8.data.models_repo import META_SK, model_pk
     from u22a8.domain.version import Version, new_version_id
     from u22a8.training import FeatureCache, LabelledSample, TrainingParams, fit
@@ -121,6 +121,10 @@ def publish(handle: str, criteria: Sequence[str]) -> tuple[str, str, int]:
     version_id = new_version_id()
     key = artifacts.artifact_key(handle, version_id)
     artifacts.put_artifact(key, blob)
+    if inline_artifacts.fits(len(blob)):  # as the publish does
+        clients.dynamodb().transact_write_items(
+            TransactItems=[inline_artifacts.put_action(handle, version_id, blob)]
+        )
     versions_repo.put(
         handle,
         Version(
@@ -192,7 +196,7 @@ class Context:
 
 def run(repeats: int, text_chars: int) -> list[tuple[str, Timing, str]]:
     from functions.score import app
-    from u22a8.data import artifacts, fitted_models, models_repo
+    from u22a8.data import artifacts, fitted_models, inline_artifacts, models_repo
     from u22a8.scoring.scorer import Scorer
     from u22a8.training import FittedModel
 
@@ -225,24 +229,29 @@ def run(repeats: int, text_chars: int) -> list[tuple[str, Timing, str]]:
         label = f"warm score, batch of {batch}: per text ({text_chars}-char texts)"
         rows.append((label, per_text, f"request {whole.median_ms:.2f} ms"))
 
-    for criteria, vid, artifact, nbytes in (
-        (CRITERIA_SMALL, version_id, key, size),
-        (CRITERIA_LARGE, large_id, large_key, large_size),
+    for handle, criteria, vid, artifact, nbytes in (
+        (HANDLE, CRITERIA_SMALL, version_id, key, size),
+        (large_handle, CRITERIA_LARGE, large_id, large_key, large_size),
     ):
 
-        def cold_load(vid: str = vid, artifact: str = artifact) -> None:
+        def cold_load(handle: str = handle, vid: str = vid, artifact: str = artifact) -> None:
             fitted_models.reset()
-            fitted_models.load(vid, artifact)
+            fitted_models.load(handle, vid, artifact)
 
-        note = f"artifact {nbytes / 1024:.0f} KiB"
+        in_table = inline_artifacts.fits(nbytes)
+        note = f"artifact {nbytes / 1024:.0f} KiB" + (", copied in the table" if in_table else "")
         rows.append(
             (f"cold load of a version, {len(criteria)} criteria", timed(cold_load, repeats), note)
         )
-        fetch = timed(partial(artifacts.get_artifact, artifact), repeats)
+        if in_table:
+            fetch = timed(partial(inline_artifacts.get, handle, vid), repeats)
+            rows.append(("of which: DynamoDB GetItem of the copy", fetch, ""))
+        else:
+            fetch = timed(partial(artifacts.get_artifact, artifact), repeats)
+            rows.append(("of which: S3 GetObject", fetch, ""))
         blob = artifacts.get_artifact(artifact)
         parse = timed(partial(Scorer.from_bytes, blob), repeats)
         numpy_parse = timed(partial(FittedModel.from_bytes, blob), repeats)
-        rows.append(("of which: S3 GetObject", fetch, ""))
         rows.append(("of which: deserialising", parse, "pure-Python Scorer"))
         rows.append(("(for comparison: numpy FittedModel.from_bytes)", numpy_parse, "not used"))
     return rows

@@ -15,11 +15,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import boto3
 import pytest
 
 from tests.helpers import GatewayClient
 from tests.integration.versions_support import activate, create_model, problem, put_tag
-from u22a8.data import artifacts, clients, fitted_models, models_repo, versions_repo
+from u22a8.data import (
+    artifacts,
+    clients,
+    fitted_models,
+    inline_artifacts,
+    models_repo,
+    versions_repo,
+)
 from u22a8.domain.model import Model
 from u22a8.domain.version import Version, new_version_id
 from u22a8.observability import logger
@@ -79,8 +87,15 @@ def model(api: GatewayClient) -> str:
     return HANDLE
 
 
-def publish(handle: str, number: int, fitted: FittedModel, active: bool = True) -> Version:
-    """What the workflow's fit and publish steps store: the artifact, the item, the pointer."""
+def publish(
+    handle: str,
+    number: int,
+    fitted: FittedModel,
+    active: bool = True,
+    copy_into_table: bool = True,
+) -> Version:
+    """What the workflow's fit and publish steps store: the artifact, its copy in the table (not
+    for an artifact too large to copy), the item, the pointer."""
     version_id = new_version_id()
     version = Version(
         version_id=version_id,
@@ -93,7 +108,12 @@ def publish(handle: str, number: int, fitted: FittedModel, active: bool = True) 
         sample_count=fitted.n_samples,
     )
     assert version.artifact_key is not None
-    artifacts.put_artifact(version.artifact_key, fitted.to_bytes())
+    blob = fitted.to_bytes()
+    artifacts.put_artifact(version.artifact_key, blob)
+    if copy_into_table:
+        boto3.client("dynamodb").transact_write_items(
+            TransactItems=[inline_artifacts.put_action(handle, version_id, blob)]
+        )
     versions_repo.put(handle, version)
     if active:
         activate(handle, version)
@@ -102,6 +122,15 @@ def publish(handle: str, number: int, fitted: FittedModel, active: bool = True) 
 
 def score(api: GatewayClient, texts: Any, query: str = "", handle: str = HANDLE) -> Any:
     return api.post(f"/v1/models/{handle}/score{query}", {"texts": texts})
+
+
+def delete_artifact(handle: str, version: Version) -> None:
+    """What a prune deletes of a version's artifact: its copy in the table and the S3 object."""
+    boto3.client("dynamodb").transact_write_items(
+        TransactItems=[inline_artifacts.delete_action(handle, version.version_id)]
+    )
+    assert version.artifact_key is not None
+    artifacts.delete_artifact(version.artifact_key)
 
 
 def expected(version: Version, fitted: FittedModel, texts: list[str]) -> dict[str, Any]:
@@ -214,8 +243,7 @@ def test_an_artifact_pruned_after_the_model_was_read_is_looked_up_again(
         found = read_model(handle)
         if not published:
             published.append(publish(HANDLE, 2, fitted[1]))
-            assert v1.artifact_key is not None
-            artifacts.delete_artifact(v1.artifact_key)
+            delete_artifact(HANDLE, v1)
         return found
 
     monkeypatch.setattr(models_repo, "get", read_then_publish_and_prune)
@@ -230,8 +258,7 @@ def test_a_version_whose_artifact_is_gone_is_not_served(
     """Pruning deletes the item before the artifact, so an item without its artifact is a fault
     (500), never a made-up answer."""
     v1 = publish(HANDLE, 1, fitted[0])
-    assert v1.artifact_key is not None
-    artifacts.delete_artifact(v1.artifact_key)
+    delete_artifact(HANDLE, v1)
     problem(score(api, TEXTS), 500, "internal-error")
 
 
@@ -324,12 +351,24 @@ def test_the_active_version_costs_one_read_when_warm(
 ) -> None:
     publish(HANDLE, 1, fitted[0])
     assert score(api, TEXTS, handle="acme.nope").status == 404  # warms the authorizer cache
-    with aws_calls() as cold:
+    with aws_calls() as cold:  # the model, then the artifact's copy in the table: no S3
         assert score(api, TEXTS).status == 200
-    assert cold == ["dynamodb.GetItem", "s3.GetObject"]
+    assert cold == ["dynamodb.GetItem", "dynamodb.GetItem"]
     with aws_calls() as warm:
         assert score(api, TEXTS).status == 200
     assert warm == ["dynamodb.GetItem"]
+
+
+def test_an_artifact_too_large_for_the_table_is_read_from_s3(
+    api: GatewayClient, model: str, fitted: tuple[FittedModel, FittedModel]
+) -> None:
+    version = publish(HANDLE, 1, fitted[0], copy_into_table=False)
+    assert score(api, TEXTS, handle="acme.nope").status == 404  # warms the authorizer cache
+    with aws_calls() as cold:
+        reply = score(api, TEXTS)
+    assert reply.status == 200
+    assert reply.json() == expected(version, fitted[0], TEXTS)
+    assert cold == ["dynamodb.GetItem", "dynamodb.GetItem", "s3.GetObject"]
 
 
 def test_another_version_costs_its_item_read_and_its_artifact_once(
@@ -341,13 +380,13 @@ def test_another_version_costs_its_item_read_and_its_artifact_once(
     assert score(api, TEXTS, handle="acme.nope").status == 404  # warms the authorizer cache
     with aws_calls() as cold:
         assert score(api, TEXTS, "?version=1").status == 200
-    assert cold == ["dynamodb.GetItem", "dynamodb.GetItem", "s3.GetObject"]
+    assert cold == ["dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem"]
     with aws_calls() as warm:
         assert score(api, TEXTS, "?version=1").status == 200
     assert warm == ["dynamodb.GetItem", "dynamodb.GetItem"]
     with aws_calls() as active_by_tag:
         assert score(api, TEXTS, "?tag=prod").status == 200
-    assert active_by_tag == ["dynamodb.GetItem", "s3.GetObject"]
+    assert active_by_tag == ["dynamodb.GetItem", "dynamodb.GetItem"]
     with aws_calls() as refused:
         problem(score(api, TEXTS, "?version=9"), 404, "version-not-found")
     assert refused == ["dynamodb.GetItem", "dynamodb.GetItem"]

@@ -13,7 +13,7 @@ import pytest
 from local.synthetic import labelled_samples
 from tests.helpers import GatewayClient
 from u22a8.config import get_settings
-from u22a8.data import artifacts, clients, runs_repo, training_repo
+from u22a8.data import artifacts, clients, inline_artifacts, runs_repo, training_repo
 from u22a8.domain import runs_service
 from u22a8.domain.model import ModelState
 from u22a8.domain.run import Run, RunStatus, TrainRequest
@@ -134,6 +134,33 @@ def test_a_publish_retried_after_it_committed_answers_the_same() -> None:
     assert run["status"]["S"] == "succeeded"
     assert run["version"]["N"] == "1"
     assert _objects("datasets/") == []  # the snapshot is gone once published
+    assert _objects("artifacts/") == [fitted["artifact_key"]]
+
+
+@pytest.mark.usefixtures("model")
+def test_a_small_artifact_is_copied_into_the_table_with_its_version() -> None:
+    run_id = "run_0192f1e2a3b4cccccccccccc"
+    claim(run_id)
+    loaded = _loaded(run_id)
+    fitted = _fitted(run_id, loaded)
+    assert inline_artifacts.fits(fitted["artifact_bytes"])
+    _publish(run_id, loaded, fitted)
+    copied = inline_artifacts.get(HANDLE, fitted["version_id"])
+    assert copied is not None
+    assert copied == artifacts.get_artifact(fitted["artifact_key"])
+
+
+@pytest.mark.usefixtures("model")
+def test_an_artifact_too_large_for_the_table_stays_in_s3_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run_id = "run_0192f1e2a3b4dddddddddddd"
+    claim(run_id)
+    loaded = _loaded(run_id)
+    fitted = _fitted(run_id, loaded)
+    monkeypatch.setattr(inline_artifacts, "INLINE_LIMIT_BYTES", fitted["artifact_bytes"] - 1)
+    assert _publish(run_id, loaded, fitted)["version"] == 1
+    assert inline_artifacts.get(HANDLE, fitted["version_id"]) is None
     assert _objects("artifacts/") == [fitted["artifact_key"]]
 
 

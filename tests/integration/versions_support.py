@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 
 from tests.helpers import GatewayClient, Reply
-from u22a8.data import artifacts, clients, versions_repo
+from u22a8.data import artifacts, clients, inline_artifacts, versions_repo
 from u22a8.domain.version import Version, new_version_id
 
 PROBLEMS = "https://u22a8.ai/problems/"
@@ -23,7 +23,8 @@ def create_model(api: GatewayClient, handle: str, **fields: Any) -> Reply:
 
 
 def seed_version(handle: str, number: int, created_at: str | None = None) -> Version:
-    """Store version ``number`` and its artifact object, as a publish would."""
+    """Store version ``number``, its artifact object and the artifact's copy in the table, as a
+    publish would."""
     version_id = new_version_id()
     version = Version(
         version_id=version_id,
@@ -37,7 +38,11 @@ def seed_version(handle: str, number: int, created_at: str | None = None) -> Ver
     )
     versions_repo.put(handle, version)
     assert version.artifact_key is not None
-    artifacts.put_artifact(version.artifact_key, b"fitted-" + str(number).encode())
+    blob = b"fitted-" + str(number).encode()
+    artifacts.put_artifact(version.artifact_key, blob)
+    clients.dynamodb().transact_write_items(
+        TransactItems=[inline_artifacts.put_action(handle, version_id, blob)]
+    )
     return version
 
 
@@ -70,6 +75,16 @@ def stored_versions(handle: str) -> list[int]:
         ExpressionAttributeValues={":pk": {"S": f"MODEL#{handle}"}, ":v": {"S": "VERSION#"}},
     )
     return [int(item["version"]["N"]) for item in response["Items"]]
+
+
+def stored_copies(handle: str) -> set[str]:
+    """The version ids whose artifact has a copy in the table."""
+    response = clients.dynamodb().query(
+        TableName=_models_table(),
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :a)",
+        ExpressionAttributeValues={":pk": {"S": f"MODEL#{handle}"}, ":a": {"S": "ARTIFACT#"}},
+    )
+    return {item["sk"]["S"].removeprefix("ARTIFACT#") for item in response["Items"]}
 
 
 def stored_artifacts(handle: str) -> set[str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from u22a8.data import artifacts
+from u22a8.data import artifacts, inline_artifacts
 from u22a8.data.artifacts import ArtifactMissing
 from u22a8.scoring.artifact import InvalidModel
 from u22a8.scoring.scorer import Scorer
@@ -66,14 +66,16 @@ class FittedModelCache:
 _cache = FittedModelCache(CAPACITY)
 
 
-def load(version_id: str, key: str) -> Scorer:
-    """The fitted version ``version_id``, whose artifact is at ``key``: from the cache, or one
-    GetObject on a miss. Raises :class:`ArtifactMissing` when the object is gone (pruned) and
+def load(handle: str, version_id: str, key: str) -> Scorer:
+    """The fitted version ``version_id`` of ``handle``, whose artifact is at ``key``: from the
+    cache, or on a miss from its copy in the table (one GetItem, see ``inline_artifacts``) or
+    else one GetObject. Raises :class:`ArtifactMissing` when the object is gone (pruned) and
     :class:`InvalidModel` when it is not a model (a fault: the workflow wrote it)."""
     model = _cache.get(version_id)
     if model is None:
         # Two concurrent misses may both load; the result is the same immutable version.
-        model = Scorer.from_bytes(artifacts.get_artifact(key))
+        blob = inline_artifacts.get(handle, version_id) or artifacts.get_artifact(key)
+        model = Scorer.from_bytes(blob)
         _cache.put(version_id, model)
     return model
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from u22a8.config import get_settings
-from u22a8.data import clients, samples_repo, versions_repo
+from u22a8.data import clients, inline_artifacts, samples_repo, versions_repo
 from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr
 from u22a8.data.models_repo import META_SK, model_pk
 from u22a8.data.runs_repo import run_sk
@@ -90,6 +90,8 @@ class Publication:
     seen_version_count: int | None
     samples_seen: int
     now: str
+    # The artifact's bytes when small enough to copy into the table (``inline_artifacts``).
+    inline_artifact: bytes | None = None
 
 
 def _table() -> str:
@@ -368,6 +370,10 @@ def publish(publication: Publication) -> None:
         {"Update": model_update},  # type: ignore[typeddict-item]
         {"Update": run_update},  # type: ignore[typeddict-item]
     ]
+    if p.inline_artifact is not None:
+        actions.append(
+            inline_artifacts.put_action(p.handle, p.version.version_id, p.inline_artifact)
+        )
     refused = transact_write(actions)
     if refused is not None:
         if refused.failed(1):

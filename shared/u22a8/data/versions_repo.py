@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from u22a8.config import get_settings
-from u22a8.data import clients, cursors
+from u22a8.data import clients, cursors, inline_artifacts
 from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr, to_item
 from u22a8.data.models_repo import (
     META_SK,
@@ -225,16 +225,18 @@ def all_versions(handle: str) -> list[Version]:
         params["ExclusiveStartKey"] = last_key
 
 
-def delete_unless_model_changed(handle: str, versions: Sequence[int], revision: int) -> None:
-    """Delete the versions' items, each transaction conditional on the model still being at
-    ``revision`` (so no tag or publish happened since the prune was planned).
+def delete_unless_model_changed(handle: str, versions: Sequence[Version], revision: int) -> None:
+    """Delete the versions' items (and their artifacts' copies in the table), each transaction
+    conditional on the model still being at ``revision`` (so no tag or publish happened since
+    the prune was planned).
 
     Raises :class:`ModelChanged` on refusal. Transactions already committed stay committed (it
     names their versions), which is safe: those versions were prunable at that revision.
     """
     deleted: list[int] = []
-    for start in range(0, len(versions), MAX_DELETES_PER_TRANSACTION):
-        chunk = versions[start : start + MAX_DELETES_PER_TRANSACTION]
+    per_transaction = MAX_DELETES_PER_TRANSACTION // 2  # the version item and its copy
+    for start in range(0, len(versions), per_transaction):
+        chunk = versions[start : start + per_transaction]
         actions: list[TransactWriteItemTypeDef] = [
             {
                 "ConditionCheck": {
@@ -245,16 +247,17 @@ def delete_unless_model_changed(handle: str, versions: Sequence[int], revision: 
                 }
             }
         ]
-        actions.extend(
-            {"Delete": {"TableName": _table(), "Key": _version_key(handle, number)}}
-            for number in chunk
-        )
+        for version in chunk:
+            actions.append(
+                {"Delete": {"TableName": _table(), "Key": _version_key(handle, version.version)}}
+            )
+            actions.append(inline_artifacts.delete_action(handle, version.version_id))
         refused = _transact(actions)
         if refused is not None:
             if refused.failed(0):
                 raise ModelChanged(handle, deleted)
             raise RuntimeError(f"version delete refused: {refused.codes}")
-        deleted.extend(chunk)
+        deleted.extend(version.version for version in chunk)
 
 
 _LIVE = "attribute_exists(pk) AND #state <> :archived"

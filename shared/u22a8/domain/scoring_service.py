@@ -86,12 +86,12 @@ def score(
     require_visible(handle, caller_namespace)
     target = _target(_model(handle), choice)
     try:
-        fitted = fitted_models.load(target.version_id, target.artifact_key)
+        fitted = fitted_models.load(handle, target.version_id, target.artifact_key)
     except fitted_models.ArtifactMissing:
         logger.info("version artifact gone; reading the model again", extra={"handle": handle})
         target = _target(_model(handle), choice)
         # Gone again: an item without its artifact, which pruning never leaves (a fault, 500).
-        fitted = fitted_models.load(target.version_id, target.artifact_key)
+        fitted = fitted_models.load(handle, target.version_id, target.artifact_key)
     logger.info(
         "texts scored",
         extra={"handle": handle, "version_id": target.version_id, "texts": len(texts)},

@@ -126,7 +126,9 @@ def prune(handle: str) -> list[int]:
         if not plan:
             break
         try:
-            versions_repo.delete_unless_model_changed(handle, plan, model.revision)
+            by_number = {v.version: v for v in versions}
+            doomed = [by_number[number] for number in plan]
+            versions_repo.delete_unless_model_changed(handle, doomed, model.revision)
         except versions_repo.ModelChanged as changed:
             _delete_artifacts(handle, versions, changed.deleted)
             deleted.extend(changed.deleted)

@@ -196,12 +196,14 @@ def fit_best(event: Mapping[str, Any], cache: ContainerCache) -> dict[str, Any]:
     model = fit(samples, criteria, best.params, cache=cache.features, dataset_id=dataset_key)
     version_id = snapshot.version_id_for(run_id)
     key = artifacts.artifact_key(handle, version_id)
-    artifacts.put_artifact(key, model.to_bytes())
+    blob = model.to_bytes()
+    artifacts.put_artifact(key, blob)
     logger.info("best candidate fitted", extra={"version_id": version_id})
     return {
         "version_id": version_id,
         "params": best.params.to_dict(),
         "metrics": version_metrics(best),
         "artifact_key": key,
+        "artifact_bytes": len(blob),
         "sample_count": len(samples),
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from u22a8.data import artifacts, training_repo
+from u22a8.data import artifacts, inline_artifacts, training_repo
 from u22a8.data.training_repo import PublishConflict, RetentionTurnedOn, RunNotCurrent
 from u22a8.domain import events, runs_service, versions_service
 from u22a8.domain.clock import utc_now
@@ -33,6 +33,19 @@ def _discard(*keys: str) -> None:
         logger.warning("objects not deleted", extra={"keys": failed})
 
 
+def _inline_copy(fitted: Mapping[str, Any], artifact_key: str) -> bytes | None:
+    """The artifact's bytes when small enough to copy into the table with the version (see
+    ``data.inline_artifacts``); ``fit_best`` said its size. A missing artifact means the run was
+    cancelled meanwhile, which the publish itself then finds."""
+    if not inline_artifacts.fits(int(fitted.get("artifact_bytes") or 0)):
+        return None
+    try:
+        blob = artifacts.get_artifact(artifact_key)
+    except artifacts.ArtifactMissing:
+        return None
+    return blob if inline_artifacts.fits(len(blob)) else None
+
+
 def publish_version(event: Mapping[str, Any]) -> dict[str, Any]:
     """Publish the fitted version as the model's next one (see ``training_repo.publish``).
 
@@ -45,6 +58,7 @@ def publish_version(event: Mapping[str, Any]) -> dict[str, Any]:
     version_id = text(fitted, "version_id")
     artifact_key = text(fitted, "artifact_key")
     dataset_key = snapshot.snapshot_key(handle, run_id)
+    inline = _inline_copy(fitted, artifact_key)
     for _ in range(MAX_PUBLISH_ATTEMPTS):
         model = training_repo.get_model(handle)
         if model is None or model.current_run_id != run_id:
@@ -83,6 +97,7 @@ def publish_version(event: Mapping[str, Any]) -> dict[str, Any]:
             seen_version_count=model.version_count,
             samples_seen=integer(event, "samples_seen"),
             now=now,
+            inline_artifact=inline,
         )
         try:
             training_repo.publish(publication)
