@@ -24,10 +24,11 @@ Targets (from the issue): cold ratio <= 1.6 for every handler; PATCH exactly one
 conditional UpdateItem); GET exactly one (GetItem); the authorizer one GetItem; create without an
 ``Idempotency-Key`` one PutItem. A variant marked not judged (score on a version whose artifact
 is too large to be copied into the table, so it is read from S3) is reported beside the judged
-one: its extra cost depends on the customer's data, not on the handler. Wall time is what the issue asks for, but on a busy machine it
-mostly measures the other processes: ``--judge auto`` (the default) then checks the ratio of CPU
-times instead, and says so. The script always exits 0 (it is a benchmark) and lists the targets it
-missed.
+one: its extra cost depends on the customer's data, not on the handler.
+
+Wall time is what the issue asks for, but on a busy machine it mostly measures the other
+processes: ``--judge auto`` (the default) then checks the ratio of CPU times instead, and says so.
+The script always exits 0 (it is a benchmark) and lists the targets it missed.
 """
 
 from __future__ import annotations
