@@ -343,7 +343,7 @@ def seed_active_version(handle: str, copy_into_table: bool = True) -> None:
     artifacts.put_artifact(key, blob)
     if copy_into_table:
         clients.dynamodb().transact_write_items(
-            TransactItems=[inline_artifacts.put_action(handle, version_id, blob)]
+            TransactItems=inline_artifacts.put_actions(handle, version_id, blob)
         )
     created = "2026-05-01T00:00:00.000Z"
     version = Version(
@@ -572,11 +572,11 @@ RECIPES: dict[tuple[str, str], tuple[Recipe, ...]] = {
     ("DELETE", "/v1/models/{handle}/samples/{sample_id}"): (Recipe(_delete_sample, 204),),
     # The first request of a container loads the active version: the model item and the artifact.
     ("POST", "/v1/models/{handle}/score"): (
-        Recipe(_score, 200, {"dynamodb.GetItem": 2}),
+        Recipe(_score, 200, {"dynamodb.GetItem": 1, "dynamodb.Query": 1}),
         Recipe(
             _score_from_s3,
             200,
-            {"dynamodb.GetItem": 2, "s3.GetObject": 1},
+            {"dynamodb.GetItem": 1, "dynamodb.Query": 1, "s3.GetObject": 1},
             variant="artifact too large for the table",
             judged=False,
         ),

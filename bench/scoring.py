@@ -123,7 +123,7 @@ def publish(handle: str, criteria: Sequence[str]) -> tuple[str, str, int]:
     artifacts.put_artifact(key, blob)
     if inline_artifacts.fits(len(blob)):  # as the publish does
         clients.dynamodb().transact_write_items(
-            TransactItems=[inline_artifacts.put_action(handle, version_id, blob)]
+            TransactItems=inline_artifacts.put_actions(handle, version_id, blob)
         )
     versions_repo.put(
         handle,

@@ -163,16 +163,16 @@ def test_a_prune_that_keeps_losing_the_race_gives_up_without_deleting(
     assert len(stored_artifacts(HANDLE)) == 2
 
 
-def test_many_versions_are_deleted_49_per_transaction(api: GatewayClient) -> None:
-    """A version is two deletes (its item and its artifact's copy in the table); a transaction
-    holds 100 actions, one of them the check of the model."""
+def test_many_versions_are_deleted_9_per_transaction(api: GatewayClient) -> None:
+    """A version is ten deletes (its item and every chunk its artifact's copy in the table can
+    have); a transaction holds 100 actions, one of them the check of the model."""
     _model(api, keep_unnamed=0, keep_first_of_month=False)
     seeded = [seed_version(HANDLE, n) for n in range(1, 152)]
     activate(HANDLE, seeded[-1])
     with recorded_calls() as calls:
         pruned = versions_service.prune(HANDLE)
     assert pruned == list(range(1, 151))
-    assert calls == ["GetItem", "Query", *["TransactWriteItems"] * 4]  # 49 + 49 + 49 + 3
+    assert calls == ["GetItem", "Query", *["TransactWriteItems"] * 17]  # 16 x 9 + 6
     assert stored_versions(HANDLE) == [151]
     assert stored_artifacts(HANDLE) == {_artifact_of(seeded[-1])}
     assert stored_copies(HANDLE) == {seeded[-1].version_id}
@@ -189,7 +189,7 @@ def test_a_change_between_transactions_keeps_what_was_deleted_and_replans(
 
     def tag_before_second_transaction(**_: Any) -> None:
         transactions.append(1)
-        if len(transactions) == 2:  # the first 49 are gone; now version 150 gets tagged
+        if len(transactions) == 2:  # the first 9 are gone; now version 150 gets tagged
             assert put_tag(api, HANDLE, "keep", {"version": 150}).status == 200  # the 3rd call
 
     event = "before-call.dynamodb.TransactWriteItems"
@@ -198,9 +198,9 @@ def test_a_change_between_transactions_keeps_what_was_deleted_and_replans(
         pruned = versions_service.prune(HANDLE)
     finally:
         events.unregister(event, tag_before_second_transaction)
-    # The prune's first (49 deleted) and second (refused: the tag moved the revision), the tag
-    # PUT's own, and the replanned prune's three (the other 100 of 1..149: 49 + 49 + 2).
-    assert len(transactions) == 6
+    # The prune's first (9 deleted) and second (refused: the tag moved the revision), the tag
+    # PUT's own, and the replanned prune's sixteen (the other 140 of 1..149: 15 x 9 + 5).
+    assert len(transactions) == 19
     assert pruned == list(range(1, 150))
     assert sorted(stored_versions(HANDLE)) == [150, 151]
     assert stored_copies(HANDLE) == {seeded[-2].version_id, seeded[-1].version_id}

@@ -112,7 +112,7 @@ def publish(
     artifacts.put_artifact(version.artifact_key, blob)
     if copy_into_table:
         boto3.client("dynamodb").transact_write_items(
-            TransactItems=[inline_artifacts.put_action(handle, version_id, blob)]
+            TransactItems=inline_artifacts.put_actions(handle, version_id, blob)
         )
     versions_repo.put(handle, version)
     if active:
@@ -127,7 +127,7 @@ def score(api: GatewayClient, texts: Any, query: str = "", handle: str = HANDLE)
 def delete_artifact(handle: str, version: Version) -> None:
     """What a prune deletes of a version's artifact: its copy in the table and the S3 object."""
     boto3.client("dynamodb").transact_write_items(
-        TransactItems=[inline_artifacts.delete_action(handle, version.version_id)]
+        TransactItems=inline_artifacts.delete_actions(handle, version.version_id)
     )
     assert version.artifact_key is not None
     artifacts.delete_artifact(version.artifact_key)
@@ -353,7 +353,7 @@ def test_the_active_version_costs_one_read_when_warm(
     assert score(api, TEXTS, handle="acme.nope").status == 404  # warms the authorizer cache
     with aws_calls() as cold:  # the model, then the artifact's copy in the table: no S3
         assert score(api, TEXTS).status == 200
-    assert cold == ["dynamodb.GetItem", "dynamodb.GetItem"]
+    assert cold == ["dynamodb.GetItem", "dynamodb.Query"]
     with aws_calls() as warm:
         assert score(api, TEXTS).status == 200
     assert warm == ["dynamodb.GetItem"]
@@ -368,7 +368,7 @@ def test_an_artifact_too_large_for_the_table_is_read_from_s3(
         reply = score(api, TEXTS)
     assert reply.status == 200
     assert reply.json() == expected(version, fitted[0], TEXTS)
-    assert cold == ["dynamodb.GetItem", "dynamodb.GetItem", "s3.GetObject"]
+    assert cold == ["dynamodb.GetItem", "dynamodb.Query", "s3.GetObject"]
 
 
 def test_another_version_costs_its_item_read_and_its_artifact_once(
@@ -380,13 +380,13 @@ def test_another_version_costs_its_item_read_and_its_artifact_once(
     assert score(api, TEXTS, handle="acme.nope").status == 404  # warms the authorizer cache
     with aws_calls() as cold:
         assert score(api, TEXTS, "?version=1").status == 200
-    assert cold == ["dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem"]
+    assert cold == ["dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query"]
     with aws_calls() as warm:
         assert score(api, TEXTS, "?version=1").status == 200
     assert warm == ["dynamodb.GetItem", "dynamodb.GetItem"]
     with aws_calls() as active_by_tag:
         assert score(api, TEXTS, "?tag=prod").status == 200
-    assert active_by_tag == ["dynamodb.GetItem", "dynamodb.GetItem"]
+    assert active_by_tag == ["dynamodb.GetItem", "dynamodb.Query"]
     with aws_calls() as refused:
         problem(score(api, TEXTS, "?version=9"), 404, "version-not-found")
     assert refused == ["dynamodb.GetItem", "dynamodb.GetItem"]

@@ -158,7 +158,9 @@ def test_an_artifact_too_large_for_the_table_stays_in_s3_only(
     claim(run_id)
     loaded = _loaded(run_id)
     fitted = _fitted(run_id, loaded)
-    monkeypatch.setattr(inline_artifacts, "INLINE_LIMIT_BYTES", fitted["artifact_bytes"] - 1)
+    monkeypatch.setattr(
+        inline_artifacts, "inline_limit_bytes", lambda: fitted["artifact_bytes"] - 1
+    )
     assert _publish(run_id, loaded, fitted)["version"] == 1
     assert inline_artifacts.get(HANDLE, fitted["version_id"]) is None
     assert _objects("artifacts/") == [fitted["artifact_key"]]

@@ -41,7 +41,7 @@ def seed_version(handle: str, number: int, created_at: str | None = None) -> Ver
     blob = b"fitted-" + str(number).encode()
     artifacts.put_artifact(version.artifact_key, blob)
     clients.dynamodb().transact_write_items(
-        TransactItems=[inline_artifacts.put_action(handle, version_id, blob)]
+        TransactItems=inline_artifacts.put_actions(handle, version_id, blob)
     )
     return version
 
@@ -84,7 +84,7 @@ def stored_copies(handle: str) -> set[str]:
         KeyConditionExpression="pk = :pk AND begins_with(sk, :a)",
         ExpressionAttributeValues={":pk": {"S": f"MODEL#{handle}"}, ":a": {"S": "ARTIFACT#"}},
     )
-    return {item["sk"]["S"].removeprefix("ARTIFACT#") for item in response["Items"]}
+    return {item["sk"]["S"].split("#")[1] for item in response["Items"]}
 
 
 def stored_artifacts(handle: str) -> set[str]:

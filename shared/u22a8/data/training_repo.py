@@ -371,8 +371,8 @@ def publish(publication: Publication) -> None:
         {"Update": run_update},  # type: ignore[typeddict-item]
     ]
     if p.inline_artifact is not None:
-        actions.append(
-            inline_artifacts.put_action(p.handle, p.version.version_id, p.inline_artifact)
+        actions.extend(
+            inline_artifacts.put_actions(p.handle, p.version.version_id, p.inline_artifact)
         )
     refused = transact_write(actions)
     if refused is not None:

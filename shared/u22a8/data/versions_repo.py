@@ -234,7 +234,8 @@ def delete_unless_model_changed(handle: str, versions: Sequence[Version], revisi
     names their versions), which is safe: those versions were prunable at that revision.
     """
     deleted: list[int] = []
-    per_transaction = MAX_DELETES_PER_TRANSACTION // 2  # the version item and its copy
+    # A version is its item and every chunk its artifact's copy can have.
+    per_transaction = MAX_DELETES_PER_TRANSACTION // (1 + inline_artifacts.MAX_CHUNKS)
     for start in range(0, len(versions), per_transaction):
         chunk = versions[start : start + per_transaction]
         actions: list[TransactWriteItemTypeDef] = [
@@ -251,7 +252,7 @@ def delete_unless_model_changed(handle: str, versions: Sequence[Version], revisi
             actions.append(
                 {"Delete": {"TableName": _table(), "Key": _version_key(handle, version.version)}}
             )
-            actions.append(inline_artifacts.delete_action(handle, version.version_id))
+            actions.extend(inline_artifacts.delete_actions(handle, version.version_id))
         refused = _transact(actions)
         if refused is not None:
             if refused.failed(0):
