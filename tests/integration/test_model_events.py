@@ -98,7 +98,7 @@ def test_a_successful_run_reports_busy_then_finished_and_ready(
         {
             "type": "Model State Changed",
             "handle": HANDLE,
-            "from_state": None,
+            "from_state": "draft",
             "to_state": "busy",
             "run_id": run_id,
         },
@@ -210,19 +210,24 @@ def test_busy_is_announced_by_the_runs_first_step_not_by_the_request(
         {
             "type": "Model State Changed",
             "handle": HANDLE,
-            "from_state": None,  # the claim does not say which claimable state it left
+            "from_state": "draft",  # what the claim left, as the model item keeps it
             "to_state": "busy",
             "run_id": run_id,
         }
     ]
 
 
-def test_a_retrain_is_announced_as_leaving_ready(api: GatewayClient, subscriber: str) -> None:
+def test_busy_says_which_state_the_model_left(api: GatewayClient, subscriber: str) -> None:
     create(api, HANDLE)
     assert api.post(f"{PATH}/samples", {"samples": labelled_samples(30, CRITERIA)}).status == 201
+    failed = started(api.post(TRAIN, {}))
+    assert runs_service.finish_run(HANDLE, failed, "failed", TOO_FEW)
+    assert api.get(PATH).json()["state"] == "failed"
+    received(subscriber)  # the failed run's events
+
     run_id = started(api.post(TRAIN, {}))
-    fitting.load_samples({"handle": HANDLE, "run_id": run_id, "kind": "retrain"})
-    assert received(subscriber)[0]["from_state"] == "ready"
+    fitting.load_samples({"handle": HANDLE, "run_id": run_id, "kind": "train"})
+    assert [(e["from_state"], e["to_state"]) for e in received(subscriber)] == [("failed", "busy")]
 
 
 def test_a_run_cancelled_before_its_first_step_announces_no_busy(

@@ -67,6 +67,7 @@ class RunModel:
     samples_since_version: int
     last_operation: Mapping[str, Any] = field(default_factory=dict)
     data_epoch: str | None = None  # samples stored at or before it are gone (zero-data-retention)
+    state_before_run: str | None = None  # what the run's claim left (restored by a cancel)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ def _model_from(values: Mapping[str, Any]) -> RunModel:
         samples_since_version=int(values.get("samples_since_version", 0)),
         last_operation=dict(values.get("last_operation") or {}),
         data_epoch=values.get("data_epoch"),
+        state_before_run=values.get("state_before_run"),
     )
 
 

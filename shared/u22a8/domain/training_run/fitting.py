@@ -12,7 +12,6 @@ from u22a8.data import artifacts, training_repo, versions_repo
 from u22a8.data.training_repo import RunModel, RunNotCurrent
 from u22a8.domain import events
 from u22a8.domain.model import ModelState
-from u22a8.domain.run import RETRAIN
 from u22a8.domain.training_run import snapshot
 from u22a8.domain.training_run.errors import (
     RunSuperseded,
@@ -88,7 +87,7 @@ def load_samples(event: Mapping[str, Any]) -> dict[str, Any]:
     """
     handle, run_id = text(event, "handle"), text(event, "run_id")
     model = _holding_model(handle, run_id)
-    _announce_busy(handle, run_id, event.get("kind"))
+    _announce_busy(handle, run_id, model.state_before_run)
     samples = training_repo.iter_samples(handle, model.data_epoch)
     rows = [{"text": t, "scores": s} for t, s in samples]
     check_enough_samples(collect_labels(as_samples(rows), model.criteria))
@@ -108,13 +107,13 @@ def load_samples(event: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _announce_busy(handle: str, run_id: str, kind: object) -> None:
+def _announce_busy(handle: str, run_id: str, state_before_run: str | None) -> None:
     """``Model State Changed`` to ``busy``, from the run's first step rather than the API: the
-    train request then needs no events client (cold start), and a run that never got to run
-    (its start undone, or cancelled first) announces nothing. A retrain always leaves ``ready``;
-    the claim of a train does not say which claimable state it left (``from_state`` null). A
-    retried step may announce twice, as EventBridge delivers at least once anyway."""
-    from_state = ModelState.READY if kind == RETRAIN else None
+    train request then needs no events client (cold start), a run that never got to run (its
+    start undone, or cancelled first) announces nothing, and the model item read here says which
+    state the claim left (``state_before_run``). A retried step may announce twice, as
+    EventBridge delivers at least once anyway."""
+    from_state = ModelState(state_before_run) if state_before_run else None
     events.model_state_changed(handle, ModelState.BUSY, from_state, run_id)
 
 
