@@ -190,7 +190,7 @@ def test_archiving_a_busy_model_cancels_its_run_then_archives(
     assert events[-1] == {
         "type": "Model State Changed",
         "handle": HANDLE,
-        "from_state": None,
+        "from_state": "draft",  # where the cancel returned it; kept by the archive's one write
         "to_state": "archived",
     }
     assert events[0]["run_id"] == run_id
@@ -302,3 +302,14 @@ def test_a_runs_end_and_its_models_new_state_go_in_one_call(
     assert api.post(f"{PATH}/runs/{run_id}/cancel").status == 200
     assert batches == [["Run Finished", "Model State Changed"]]
     assert [e["type"] for e in received(subscriber)] == ["Run Finished", "Model State Changed"]
+
+
+def test_archiving_says_which_state_the_model_left(api: GatewayClient, subscriber: str) -> None:
+    create(api, HANDLE)
+    failed = started(api.post(TRAIN, {}))
+    assert runs_service.finish_run(HANDLE, failed, "failed", TOO_FEW)
+    received(subscriber)  # the failed run's events
+    assert api.delete(PATH).status == 200  # one write (test_dynamodb_calls) that keeps it
+    assert [(e["from_state"], e["to_state"]) for e in received(subscriber)] == [
+        ("failed", "archived")
+    ]

@@ -256,6 +256,22 @@ def _conditional_update(
     extra_condition: str | None = None,
 ) -> Model:
     """One conditional UpdateItem; on refusal the old item tells the caller why (no extra read)."""
+    item = _conditional_update_item(
+        handle, sets, removes, names, values, expected_revision, extra_condition
+    )
+    return model_from_item(item)
+
+
+def _conditional_update_item(
+    handle: str,
+    sets: list[str],
+    removes: list[str],
+    names: dict[str, str],
+    values: dict[str, AttributeValueTypeDef],
+    expected_revision: int | None,
+    extra_condition: str | None = None,
+) -> Mapping[str, Any]:
+    """:func:`_conditional_update`, answering the updated item as stored."""
     condition = _condition(expected_revision, values)
     if extra_condition:
         condition += f" AND {extra_condition}"
@@ -279,7 +295,7 @@ def _conditional_update(
             old: Mapping[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
             raise WriteRefused(ConditionFailure(model_from_item(old) if old else None)) from error
         raise
-    return model_from_item(response["Attributes"])
+    return response["Attributes"]
 
 
 def apply_changes(
@@ -326,11 +342,16 @@ def apply_changes(
     return _conditional_update(handle, sets, removes, names, values, expected_revision)
 
 
-def archive(handle: str, namespace: str, expected_revision: int | None, now: str) -> Model:
-    """Move the model to ``archived`` and into the archived listing, in one conditional write.
+def archive(
+    handle: str, namespace: str, expected_revision: int | None, now: str
+) -> tuple[Model, ModelState]:
+    """Move the model to ``archived`` and into the archived listing, in one conditional write;
+    the archived model and the state it left.
 
-    A busy model is refused (its run must be stopped first, or it would keep the model busy
-    forever); the refusal's old item names the run (``current_run_id``).
+    The write keeps that state as ``state_before_archive`` (an update's right-hand side reads the
+    item as it was), so the one write tells it without a read. A busy model is refused (its run
+    must be stopped first, or it would keep the model busy forever); the refusal's old item names
+    the run (``current_run_id``).
     """
     values: dict[str, AttributeValueTypeDef] = {
         ":busy": {"S": ModelState.BUSY.value},
@@ -342,9 +363,11 @@ def archive(handle: str, namespace: str, expected_revision: int | None, now: str
     sets = [
         "revision = revision + :one",
         "updated_at = :now",
+        "state_before_archive = #state",
         "#state = :archived_state",
         "gsi1pk = :archived_listing",
     ]
-    return _conditional_update(
+    item = _conditional_update_item(
         handle, sets, [], {}, values, expected_revision, extra_condition="#state <> :busy"
     )
+    return model_from_item(item), ModelState(item["state_before_archive"]["S"])

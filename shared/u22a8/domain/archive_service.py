@@ -31,7 +31,9 @@ def archive_model(caller_namespace: str, handle: str, expected_revision: int | N
     require_visible(handle, caller_namespace)
     for _ in range(MAX_ARCHIVE_ATTEMPTS):
         try:
-            archived = models_repo.archive(handle, caller_namespace, expected_revision, utc_now())
+            archived, left = models_repo.archive(
+                handle, caller_namespace, expected_revision, utc_now()
+            )
         except WriteRefused as refused:
             existing = refused.failure.existing
             if existing is not None and existing.state is ModelState.ARCHIVED:
@@ -45,8 +47,7 @@ def archive_model(caller_namespace: str, handle: str, expected_revision: int | N
             runs_service.stop_run(handle, existing.current_run_id, CANCELLED_BY_ARCHIVE)
             expected_revision = None  # checked above; the release itself bumped the revision
             continue
-        # The conditional write does not return the state it replaced.
-        events.model_state_changed(handle, ModelState.ARCHIVED, None)
+        events.model_state_changed(handle, ModelState.ARCHIVED, left)
         return archived
     # A new run claimed the model after each stop: let the caller retry.
     raise ServiceBusy(retry_after_s=1)
