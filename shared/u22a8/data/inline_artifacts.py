@@ -17,12 +17,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from u22a8.config import get_settings
-from u22a8.data import clients
-from u22a8.data.items import raise_if_throttled
 from u22a8.data.models_repo import model_pk
+from u22a8.data.pages import query_items
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
@@ -94,18 +91,7 @@ def get(handle: str, version_id: str) -> bytes | None:
         },
         "ConsistentRead": True,  # all chunks of the transaction that wrote them, or none
     }
-    items: list[dict[str, Any]] = []
-    while True:
-        try:
-            response = clients.dynamodb().query(**params)
-        except ClientError as error:
-            raise_if_throttled(error)
-            raise
-        items.extend(response.get("Items", []))
-        last_key = response.get("LastEvaluatedKey")
-        if not last_key:
-            break
-        params["ExclusiveStartKey"] = last_key
+    items = list(query_items(params))
     if not items or any(int(item["chunks"]["N"]) != len(items) for item in items):
         return None
     return b"".join(bytes(item["artifact"]["B"]) for item in items)

@@ -18,6 +18,7 @@ from u22a8.config import get_settings
 from u22a8.data import clients, inline_artifacts, samples_repo, versions_repo
 from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr
 from u22a8.data.models_repo import META_SK, model_pk
+from u22a8.data.pages import query_items
 from u22a8.data.runs_repo import run_sk
 from u22a8.data.transactions import transact_write
 from u22a8.domain.version import Version
@@ -154,20 +155,10 @@ def iter_samples(
         "ExpressionAttributeNames": {"#text": "text"},
         "ConsistentRead": True,
     }
-    while True:
-        try:
-            response = clients.dynamodb().query(**params)
-        except ClientError as error:
-            raise_if_throttled(error)
-            raise
-        for item in response.get("Items", []):
-            values = from_item(item)
-            scores = {str(k): float(v) for k, v in dict(values.get("scores") or {}).items()}
-            yield str(values["text"]), scores
-        last_key = response.get("LastEvaluatedKey")
-        if not last_key:
-            return
-        params["ExclusiveStartKey"] = last_key
+    for item in query_items(params):
+        values = from_item(item)
+        scores = {str(k): float(v) for k, v in dict(values.get("scores") or {}).items()}
+        yield str(values["text"]), scores
 
 
 def get_run(handle: str, run_id: str) -> RunRecord | None:

@@ -34,6 +34,7 @@ from u22a8.data.models_repo import (
     model_from_item,
     model_pk,
 )
+from u22a8.data.pages import query_items
 from u22a8.data.transactions import Refused, transact_write
 from u22a8.domain.errors import ServiceBusy
 from u22a8.domain.model import Model, ModelState
@@ -211,18 +212,7 @@ def all_versions(handle: str) -> list[Version]:
         "ProjectionExpression": "version_id, version, created_at, artifact_key",
         "ConsistentRead": True,
     }
-    versions: list[Version] = []
-    while True:
-        try:
-            response = clients.dynamodb().query(**params)
-        except ClientError as error:
-            raise_if_throttled(error)
-            raise
-        versions.extend(version_from_item(item) for item in response.get("Items", []))
-        last_key = response.get("LastEvaluatedKey")
-        if not last_key:
-            return versions
-        params["ExclusiveStartKey"] = last_key
+    return [version_from_item(item) for item in query_items(params)]
 
 
 def delete_unless_model_changed(handle: str, versions: Sequence[Version], revision: int) -> None:
