@@ -444,3 +444,17 @@ def test_the_bar_redraws_in_place_on_a_terminal() -> None:
 def test_render_clamps() -> None:
     assert render(Progress("r", "succeeded", 1.5), width=4) == "r [####] 100% succeeded"
     assert render(Progress("r", "running", 0.0), width=4) == "r [----]   0% running"
+
+
+class _ClosedPipe(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_closed_pipe_stops_quietly(
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.script(Reply(200, MODEL, {"ETag": '"1"'}))
+    monkeypatch.setattr("sys.stdout", _ClosedPipe())
+    assert cli.main(["models", "get", "acme.tone"]) == 1
+    assert capsys.readouterr().err == ""

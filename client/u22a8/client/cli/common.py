@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Callable
 from itertools import islice
 from typing import Any
@@ -55,6 +56,9 @@ def run(handler: Handler, args: argparse.Namespace) -> int:
     try:
         with Client(args.api_url, api_key) as client:
             return handler(args, client)
+    except BrokenPipeError:  # `u22a8 ... | head`: the reader is gone, so stop quietly
+        _silence_stdout()
+        return FAILED
     except ApiError as error:
         output.problem(error)
         return FAILED
@@ -64,6 +68,15 @@ def run(handler: Handler, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         output.fail("interrupted")
         return INTERRUPTED
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # not a real file descriptor (an embedding, a test): nothing left to flush into
 
 
 def command(

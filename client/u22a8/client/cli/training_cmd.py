@@ -106,7 +106,7 @@ def wait(args: argparse.Namespace, client: Client) -> int:
 def _wait_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, metavar="SECONDS", help="stop waiting after")
     parser.add_argument(
-        "--poll-interval", type=float, default=1.0, metavar="SECONDS", help="(default 1)"
+        "--poll-interval", type=float, default=0.5, metavar="SECONDS", help="(default 0.5)"
     )
 
 
