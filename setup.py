@@ -13,4 +13,5 @@ setup(
         *find_namespace_packages("client", include=["u22a8.client", "u22a8.client.*"]),
     ],
     package_dir={"": "shared", "u22a8.client": "client/u22a8/client"},
+    package_data={"u22a8": ["py.typed"]},  # PEP 561: users' type checkers read our hints
 )
