@@ -249,3 +249,13 @@ def test_backoff_grows_and_is_capped() -> None:
     for attempt, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (6, 4.0)]:
         for _ in range(20):
             assert ceiling / 2 <= policy.backoff(attempt) <= ceiling
+
+
+def test_a_429_is_retried_even_for_a_post_without_a_key(
+    client: Client, server: ScriptedServer, sleeps: Sleeps
+) -> None:
+    server.script(Reply(429, {"message": "Too Many Requests"}), Reply(202))
+    assert client.webhooks.ping("wh_1") is None
+    assert [r.path for r in server.received] == ["/v1/webhooks/wh_1/ping"] * 2
+    assert len(sleeps) == 1
+    assert 0.25 <= sleeps[0] <= 0.5  # first backoff step: half to all of 0.5 s
