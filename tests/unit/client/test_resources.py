@@ -294,3 +294,11 @@ def test_webhooks_per_the_contract(client: Client, server: ScriptedServer) -> No
 def test_a_ping_without_a_body(client: Client, server: ScriptedServer) -> None:
     server.script(Reply(202))
     assert client.webhooks.ping("wh_1") is None
+
+
+def test_a_base_url_with_a_stage_prefixes_every_path(server: ScriptedServer) -> None:
+    server.script(Reply(200, MODEL), Reply(200, {"data": [], "next_cursor": None}))
+    with Client(server.url + "/prod/", "k") as staged:
+        staged.models.get("acme.tone")
+        assert list(staged.models.list(limit=1)) == []
+    assert [r.path for r in server.received] == ["/prod/v1/models/acme.tone", "/prod/v1/models"]
