@@ -2,6 +2,9 @@
 
 The keys table comes from ``--keys-table`` or ``KEYS_TABLE``; the endpoint, as everywhere, from
 the standard AWS variables (``AWS_ENDPOINT_URL`` for the local stack, see the README).
+
+The API users' commands (``u22a8 models|samples|train|runs|...``) talk HTTP through
+``u22a8.client``, which is installed with the project but not shipped in the Lambda layer.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from u22a8.data.keys_repo import ApiKeyRecord
 
@@ -29,7 +33,17 @@ def _parser() -> argparse.ArgumentParser:
     listing = actions.add_parser("list", help="list keys (ids and namespaces, never the keys)")
     listing.add_argument("--namespace")
     listing.add_argument("--json", action="store_true", help="print JSON lines")
+    _add_api_commands(parser, groups)
     return parser
+
+
+def _add_api_commands(parser: argparse.ArgumentParser, groups: Any) -> None:
+    try:
+        from u22a8.client import cli as api_cli
+    except ImportError:  # pragma: no cover - the Lambda layer has no client: keys only
+        return
+    api_cli.register(groups)
+    parser.epilog = api_cli.EPILOG
 
 
 def _describe(record: ApiKeyRecord) -> dict[str, str | None]:
@@ -44,6 +58,10 @@ def _describe(record: ApiKeyRecord) -> dict[str, str | None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.group != "keys":
+        from u22a8.client import cli as api_cli
+
+        return api_cli.main(args)
     if not args.keys_table:
         print(
             "error: set --keys-table or KEYS_TABLE (the stack's KeysTableName output)",
