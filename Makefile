@@ -75,7 +75,7 @@ bench-training: $(VENV)/.installed  ## benchmark: training runs on the local sta
 bench-scoring: $(VENV)/.installed  ## benchmark: warm scoring latency and cold artifact load, as ratios to a read
 	$(PY) bench/scoring.py
 
-test: lint typecheck coverage validate build openapi-check  ## everything CI runs
+test: lint typecheck validate build coverage openapi-check  ## everything CI runs
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage
