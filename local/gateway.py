@@ -83,6 +83,9 @@ class FunctionPool:
         self._idle: list[ModuleType] = []
         self._lock = threading.Lock()
         self.cold_starts = 0
+        # Lambda's Invocations and Errors metrics: an invocation that raised is an error.
+        self.invocations = 0
+        self.errors = 0
 
     def _load(self) -> ModuleType:
         path = template.ROOT / self.spec.code_uri / f"{self.spec.handler.rsplit('.', 1)[0]}.py"
@@ -102,7 +105,13 @@ class FunctionPool:
             module = self._load()
         try:
             handler: Handler = getattr(module, self.spec.function_name)
+            with self._lock:
+                self.invocations += 1
             return handler(event, FakeLambdaContext(function_name=self.spec.logical_id))
+        except Exception:
+            with self._lock:
+                self.errors += 1
+            raise
         finally:
             with self._lock:
                 self._idle.append(module)
@@ -176,6 +185,9 @@ class Gateway:
                 if str(error) == "Unauthorized":
                     return None, "UNAUTHORIZED"
                 return None, "AUTHORIZER_FAILURE"
+            if not _is_authorizer_answer(policy):
+                return None, "AUTHORIZER_CONFIGURATION_ERROR"
+            # API Gateway caches the answer per token whatever its effect: a Deny too.
             if self.authorizer.cache_ttl_s > 0:
                 with self._auth_lock:
                     self._auth_cache[token] = (now + self.authorizer.cache_ttl_s, policy)
@@ -218,10 +230,9 @@ class Gateway:
         )
         policy, refusal = self._authorize(token, method_arn)
         if refusal is not None or policy is None:
-            status = 500 if refusal == "AUTHORIZER_FAILURE" else 401  # unless the template says
-            return self._gateway_response(
-                refusal or "UNAUTHORIZED", request_id, "Unauthorized", status
-            )
+            kind = refusal or "UNAUTHORIZED"
+            status, message = _REFUSALS.get(kind, (500, "Internal server error"))
+            return self._gateway_response(kind, request_id, message, status)
 
         event = self._proxy_event(
             route,
@@ -297,6 +308,26 @@ class Gateway:
             "body": text,
             "isBase64Encoded": is_base64,
         }
+
+
+#: API Gateway's own status and message for each way it refuses a request at the authorizer;
+#: the template's gateway responses may change the status (ACCESS_DENIED is 401 there).
+_REFUSALS = {
+    "UNAUTHORIZED": (401, "Unauthorized"),
+    "ACCESS_DENIED": (403, "User is not authorized to access this resource with an explicit deny"),
+    "AUTHORIZER_FAILURE": (500, "Internal server error"),
+    "AUTHORIZER_CONFIGURATION_ERROR": (500, "Internal server error"),
+}
+
+
+def _is_authorizer_answer(result: Any) -> bool:
+    """What API Gateway accepts from a TOKEN authorizer: a principal and a policy document."""
+    return (
+        isinstance(result, dict)
+        and isinstance(result.get("principalId"), str)
+        and isinstance(result.get("policyDocument"), dict)
+        and isinstance(result["policyDocument"].get("Statement"), list)
+    )
 
 
 def _allows(policy: Mapping[str, Any], method_arn: str) -> bool:
