@@ -99,6 +99,26 @@ def test_every_error_before_the_publish_ends_in_record_failure() -> None:
     assert states["Record failure"]["Next"] == "Superseded?"
 
 
+def test_user_caused_failures_end_without_fail_and_system_failures_fail() -> None:
+    """The training-failed alarm counts executions that end in Fail: a user's too-few samples
+    must not trip it, a crash or a timeout must."""
+    states = _definition()["States"]
+    selector = states["Record failure"]["ResultSelector"]
+    assert selector["user_caused.$"] == "$.Payload.user_caused"
+    choice = states["Superseded?"]
+    routes = {
+        (rule["Variable"], rule.get("StringEquals", rule.get("BooleanEquals"))): rule["Next"]
+        for rule in choice["Choices"]
+    }
+    assert routes == {
+        ("$.failure.outcome", "superseded"): "Run superseded",
+        ("$.failure.user_caused", True): "Run failed on its input",
+    }
+    assert states["Run failed on its input"]["Type"] == "Succeed"
+    assert choice["Default"] == "Run failed"
+    assert states["Run failed"]["Type"] == "Fail"
+
+
 def test_payloads_name_only_ids_keys_params_and_metrics() -> None:
     """The history keeps every payload: nothing that could be sample text may be passed."""
     text = ASL_PATH.read_text(encoding="utf-8")
