@@ -69,8 +69,14 @@ def test_every_task_invokes_lambda_retries_transient_errors_and_has_a_timeout() 
         assert task["Resource"] == "arn:aws:states:::lambda:invoke", name
         assert re.fullmatch(r"\$\{\w+FunctionArn\}", task["Parameters"]["FunctionName"]), name
         assert "ResultSelector" in task, f"{name} must keep only what it needs of the result"
-        (retry,) = task["Retry"]
+        *throttled, retry = task["Retry"]
         assert set(retry["ErrorEquals"]) == RETRIED, name
+        if name == "Evaluate candidate":  # capped by reserved concurrency: waits for a slot
+            (wait,) = throttled
+            assert wait["ErrorEquals"] == ["Lambda.TooManyRequestsException"]
+            assert wait["MaxAttempts"] >= 5
+        else:
+            assert throttled == [], name
         assert 1 <= retry["IntervalSeconds"] <= 2
         assert retry["BackoffRate"] == 2
         assert retry["MaxAttempts"] == 3
