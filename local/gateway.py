@@ -26,11 +26,17 @@ from types import ModuleType
 from typing import Any
 
 from local import template
+from local.firewall import Firewall
 from local.isolation import isolate_invocations
 from local.resources import ACCOUNT_ID, REGION
 
 API_ID = "local"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own limit; the handlers enforce 1 MiB.
+#: Lambda's limit on a synchronous invocation's request: the proxy event, body JSON-escaped.
+LAMBDA_MAX_REQUEST_BYTES = 6 * 1024 * 1024
+#: What API Gateway answers when Lambda refuses the event as too large: its own 413, which the
+#: template's gateway responses do not reach (reported as a 5xx too; either way not our problem).
+LAMBDA_TOO_LARGE_BODY = b'{"message": "Request Too Long"}'
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -132,9 +138,12 @@ def _compile(route: template.Route) -> _CompiledRoute:
 
 
 class Gateway:
-    def __init__(self, stage: str | None = None) -> None:
+    def __init__(self, stage: str | None = None, firewall: bool | None = None) -> None:
         isolate_invocations()
         self.stage = stage or str(template.parameter_default("StageName"))
+        if firewall is None:  # as deployed with the template's default
+            firewall = template.parameter_default("CreatePayloadFirewall") == "true"
+        self.firewall = Firewall.from_template() if firewall else Firewall([])
         self.specs = template.functions()
         self.pools = {logical_id: FunctionPool(spec) for logical_id, spec in self.specs.items()}
         self.routes = [_compile(route) for route in template.routes()]
@@ -212,14 +221,19 @@ class Gateway:
     ) -> GatewayResponse:
         request_id = str(uuid.uuid4())
         method = method.upper()
+        if body and not any(name.lower() == "content-length" for name in headers):
+            headers = {**headers, "Content-Length": str(len(body))}  # as any HTTP client sends
+        if len(body) > MAX_PAYLOAD_BYTES:  # refused as it arrives, like the local server does
+            return self._gateway_response("REQUEST_TOO_LARGE", request_id, "Request too large", 413)
+        blocked = self.firewall.check(headers)
+        if blocked is not None:  # WAF answers before API Gateway routes the request
+            return GatewayResponse(blocked.status, dict(blocked.headers), blocked.body)
         matched = self._match(method, raw_path)
         if matched is None:
             return self._gateway_response(
                 "MISSING_AUTHENTICATION_TOKEN", request_id, "Missing Authentication Token", 403
             )
         route, path_parameters = matched
-        if len(body) > MAX_PAYLOAD_BYTES:
-            return self._gateway_response("REQUEST_TOO_LARGE", request_id, "Request too large", 413)
 
         lower_headers = {k.lower(): v for k, v in headers.items()}
         token = lower_headers.get(self.authorizer.header.lower())
@@ -245,6 +259,13 @@ class Gateway:
             request_id,
             source_ip,
         )
+        if len(json.dumps(event).encode()) > LAMBDA_MAX_REQUEST_BYTES:
+            headers_out = {
+                "Content-Type": "application/json",
+                "x-amzn-ErrorType": "BadRequestException",
+                "x-amzn-RequestId": request_id,
+            }
+            return GatewayResponse(413, headers_out, LAMBDA_TOO_LARGE_BODY)
         try:
             result = self.pools[route.route.function].invoke(event)
         except Exception:
