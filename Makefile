@@ -48,6 +48,10 @@ lint: $(VENV)/.installed  ## ruff (lint + format check)
 typecheck: $(VENV)/.installed  ## mypy --strict
 	$(VENV)/bin/mypy
 
+smoke:  ## the README walk-through against a deployment: make smoke URL=<ApiUrl> KEY=<key> NAMESPACE=<its namespace>
+	@test -n "$(URL)" -a -n "$(KEY)" -a -n "$(NAMESPACE)" || { echo "usage: make smoke URL=<ApiUrl> KEY=<api key> NAMESPACE=<the key's namespace>"; exit 2; }
+	$(or $(PYTHON312),python3) scripts/smoke.py --url "$(URL)" --key "$(KEY)" --namespace "$(NAMESPACE)"
+
 template-check: $(VENV)/.installed $(CHECKS_VENV)/.installed  ## cfn-lint (serverless rules) + checkov on template.yaml, against template-baseline.yaml
 	$(PY) scripts/template_checks.py --cfn-lint $(VENV)/bin/cfn-lint --checkov $(CHECKS_VENV)/bin/checkov
 
