@@ -9,11 +9,12 @@ PYTHON312 := $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12
 endif
 VENV := .venv
 SAM_VENV := .venv-sam
+CHECKS_VENV := .venv-checks
 PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
 export PATH := $(dir $(PYTHON312)):$(PATH)
 
-.PHONY: help install local test lint typecheck unit integration e2e coverage validate build openapi openapi-check bench bench-training bench-scoring clean
+.PHONY: help install local test lint typecheck template-check smoke unit integration e2e coverage validate build openapi openapi-check bench bench-training bench-scoring clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -30,7 +31,12 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 	$(SAM_VENV)/bin/pip install --quiet -r requirements-sam.txt
 	touch $@
 
-install: $(VENV)/.installed $(SAM_VENV)/.installed  ## create the virtualenvs (done by every target that needs them)
+$(CHECKS_VENV)/.installed: requirements-checks.txt
+	test -x $(CHECKS_VENV)/bin/python || $(PYTHON312) -m venv $(CHECKS_VENV)
+	$(CHECKS_VENV)/bin/pip install --quiet -r requirements-checks.txt
+	touch $@
+
+install: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKS_VENV)/.installed  ## create the virtualenvs (done by every target that needs them)
 
 local: $(VENV)/.installed  ## start the whole service on http://127.0.0.1:3000 (moto as AWS); Ctrl-C stops it
 	$(PY) -m local.stack
@@ -41,6 +47,13 @@ lint: $(VENV)/.installed  ## ruff (lint + format check)
 
 typecheck: $(VENV)/.installed  ## mypy --strict
 	$(VENV)/bin/mypy
+
+smoke:  ## the README walk-through against a deployment: make smoke URL=<ApiUrl> KEY=<key> NAMESPACE=<its namespace>
+	@test -n "$(URL)" -a -n "$(KEY)" -a -n "$(NAMESPACE)" || { echo "usage: make smoke URL=<ApiUrl> KEY=<api key> NAMESPACE=<the key's namespace>"; exit 2; }
+	$(or $(PYTHON312),python3) scripts/smoke.py --url "$(URL)" --key "$(KEY)" --namespace "$(NAMESPACE)"
+
+template-check: $(VENV)/.installed $(CHECKS_VENV)/.installed  ## cfn-lint (serverless rules) + checkov on template.yaml, against template-baseline.yaml
+	$(PY) scripts/template_checks.py --cfn-lint $(VENV)/bin/cfn-lint --checkov $(CHECKS_VENV)/bin/checkov
 
 coverage: $(VENV)/.installed  ## every test (unit, integration, e2e) with branch coverage >= 90%
 	$(VENV)/bin/pytest --cov --cov-report=term --cov-fail-under=90
@@ -75,7 +88,7 @@ bench-training: $(VENV)/.installed  ## benchmark: training runs on the local sta
 bench-scoring: $(VENV)/.installed  ## benchmark: warm scoring latency and cold artifact load, as ratios to a read
 	$(PY) bench/scoring.py
 
-test: lint typecheck validate build coverage openapi-check  ## everything CI runs
+test: lint typecheck template-check validate build coverage openapi-check  ## everything CI runs
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage

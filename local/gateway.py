@@ -26,11 +26,17 @@ from types import ModuleType
 from typing import Any
 
 from local import template
+from local.firewall import Firewall
 from local.isolation import isolate_invocations
 from local.resources import ACCOUNT_ID, REGION
 
 API_ID = "local"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own limit; the handlers enforce 1 MiB.
+#: Lambda's limit on a synchronous invocation's request: the proxy event, body JSON-escaped.
+LAMBDA_MAX_REQUEST_BYTES = 6 * 1024 * 1024
+#: What API Gateway answers when Lambda refuses the event as too large: its own 413, which the
+#: template's gateway responses do not reach (reported as a 5xx too; either way not our problem).
+LAMBDA_TOO_LARGE_BODY = b'{"message": "Request Too Long"}'
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -83,6 +89,9 @@ class FunctionPool:
         self._idle: list[ModuleType] = []
         self._lock = threading.Lock()
         self.cold_starts = 0
+        # Lambda's Invocations and Errors metrics: an invocation that raised is an error.
+        self.invocations = 0
+        self.errors = 0
 
     def _load(self) -> ModuleType:
         path = template.ROOT / self.spec.code_uri / f"{self.spec.handler.rsplit('.', 1)[0]}.py"
@@ -102,7 +111,13 @@ class FunctionPool:
             module = self._load()
         try:
             handler: Handler = getattr(module, self.spec.function_name)
+            with self._lock:
+                self.invocations += 1
             return handler(event, FakeLambdaContext(function_name=self.spec.logical_id))
+        except Exception:
+            with self._lock:
+                self.errors += 1
+            raise
         finally:
             with self._lock:
                 self._idle.append(module)
@@ -123,9 +138,12 @@ def _compile(route: template.Route) -> _CompiledRoute:
 
 
 class Gateway:
-    def __init__(self, stage: str | None = None) -> None:
+    def __init__(self, stage: str | None = None, firewall: bool | None = None) -> None:
         isolate_invocations()
         self.stage = stage or str(template.parameter_default("StageName"))
+        if firewall is None:  # as deployed with the template's default
+            firewall = template.parameter_default("CreatePayloadFirewall") == "true"
+        self.firewall = Firewall.from_template() if firewall else Firewall([])
         self.specs = template.functions()
         self.pools = {logical_id: FunctionPool(spec) for logical_id, spec in self.specs.items()}
         self.routes = [_compile(route) for route in template.routes()]
@@ -176,6 +194,9 @@ class Gateway:
                 if str(error) == "Unauthorized":
                     return None, "UNAUTHORIZED"
                 return None, "AUTHORIZER_FAILURE"
+            if not _is_authorizer_answer(policy):
+                return None, "AUTHORIZER_CONFIGURATION_ERROR"
+            # API Gateway caches the answer per token whatever its effect: a Deny too.
             if self.authorizer.cache_ttl_s > 0:
                 with self._auth_lock:
                     self._auth_cache[token] = (now + self.authorizer.cache_ttl_s, policy)
@@ -200,14 +221,19 @@ class Gateway:
     ) -> GatewayResponse:
         request_id = str(uuid.uuid4())
         method = method.upper()
+        if body and not any(name.lower() == "content-length" for name in headers):
+            headers = {**headers, "Content-Length": str(len(body))}  # as any HTTP client sends
+        if len(body) > MAX_PAYLOAD_BYTES:  # refused as it arrives, like the local server does
+            return self._gateway_response("REQUEST_TOO_LARGE", request_id, "Request too large", 413)
+        blocked = self.firewall.check(headers)
+        if blocked is not None:  # WAF answers before API Gateway routes the request
+            return GatewayResponse(blocked.status, dict(blocked.headers), blocked.body)
         matched = self._match(method, raw_path)
         if matched is None:
             return self._gateway_response(
                 "MISSING_AUTHENTICATION_TOKEN", request_id, "Missing Authentication Token", 403
             )
         route, path_parameters = matched
-        if len(body) > MAX_PAYLOAD_BYTES:
-            return self._gateway_response("REQUEST_TOO_LARGE", request_id, "Request too large", 413)
 
         lower_headers = {k.lower(): v for k, v in headers.items()}
         token = lower_headers.get(self.authorizer.header.lower())
@@ -218,10 +244,9 @@ class Gateway:
         )
         policy, refusal = self._authorize(token, method_arn)
         if refusal is not None or policy is None:
-            status = 500 if refusal == "AUTHORIZER_FAILURE" else 401  # unless the template says
-            return self._gateway_response(
-                refusal or "UNAUTHORIZED", request_id, "Unauthorized", status
-            )
+            kind = refusal or "UNAUTHORIZED"
+            status, message = _REFUSALS.get(kind, (500, "Internal server error"))
+            return self._gateway_response(kind, request_id, message, status)
 
         event = self._proxy_event(
             route,
@@ -234,6 +259,13 @@ class Gateway:
             request_id,
             source_ip,
         )
+        if len(json.dumps(event).encode()) > LAMBDA_MAX_REQUEST_BYTES:
+            headers_out = {
+                "Content-Type": "application/json",
+                "x-amzn-ErrorType": "BadRequestException",
+                "x-amzn-RequestId": request_id,
+            }
+            return GatewayResponse(413, headers_out, LAMBDA_TOO_LARGE_BODY)
         try:
             result = self.pools[route.route.function].invoke(event)
         except Exception:
@@ -297,6 +329,26 @@ class Gateway:
             "body": text,
             "isBase64Encoded": is_base64,
         }
+
+
+#: API Gateway's own status and message for each way it refuses a request at the authorizer;
+#: the template's gateway responses may change the status (ACCESS_DENIED is 401 there).
+_REFUSALS = {
+    "UNAUTHORIZED": (401, "Unauthorized"),
+    "ACCESS_DENIED": (403, "User is not authorized to access this resource with an explicit deny"),
+    "AUTHORIZER_FAILURE": (500, "Internal server error"),
+    "AUTHORIZER_CONFIGURATION_ERROR": (500, "Internal server error"),
+}
+
+
+def _is_authorizer_answer(result: Any) -> bool:
+    """What API Gateway accepts from a TOKEN authorizer: a principal and a policy document."""
+    return (
+        isinstance(result, dict)
+        and isinstance(result.get("principalId"), str)
+        and isinstance(result.get("policyDocument"), dict)
+        and isinstance(result["policyDocument"].get("Statement"), list)
+    )
 
 
 def _allows(policy: Mapping[str, Any], method_arn: str) -> bool:

@@ -24,10 +24,13 @@ class Settings:
     event_bus_name: str = ""
     api_base_path: str = "/v1"
     # Short timeouts on the request path: a slow dependency should fail fast and be retried by
-    # the standard retry mode rather than hold an API Gateway connection for 29 s.
-    aws_connect_timeout_s: float = 1.0
-    aws_read_timeout_s: float = 3.0
-    aws_max_attempts: int = 3
+    # the standard retry mode rather than hold an API Gateway connection for 29 s. Sized so one
+    # call's worst case (every attempt timing out, the longest backoffs) ends well inside a
+    # function's timeout (data/clients.py; tests/unit/test_client_config.py computes it).
+    aws_connect_timeout_s: float = 0.5
+    aws_read_timeout_s: float = 1.0
+    # Attempts in all, the first included (what AWS_MAX_ATTEMPTS means to every AWS SDK).
+    aws_max_attempts: int = 2
     idempotency_ttl_s: int = 24 * 3600
     retrain_threshold: int = 50
 

@@ -86,3 +86,17 @@ def test_each_key_sees_only_its_namespace(gateway: Gateway) -> None:
     assert second.get("/v1/models/acme.shared").status == 200
     assert other.get("/v1/models/acme.shared").status == 404
     assert other.get("/v1/models").json()["data"] == []
+
+
+def test_a_bad_key_is_401_without_an_authorizer_error_and_its_deny_is_cached(
+    gateway: Gateway,
+) -> None:
+    """The authorizer answers a bad key with a Deny (not an exception, which Lambda would count
+    in the Errors metric its alarm watches); API Gateway caches that answer per token like an
+    Allow, and its ACCESS_DENIED response is the template's 401 problem."""
+    authorizer = gateway.pools[gateway.authorizer.function]
+    client = GatewayClient(gateway, "u22a8_not-a-key")
+    for method, path, body in REQUESTS:
+        _assert_401(client.request(method, path, body))
+    assert authorizer.errors == 0
+    assert authorizer.invocations == 1

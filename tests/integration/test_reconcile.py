@@ -322,17 +322,34 @@ def test_reconciling_again_changes_nothing_and_never_touches_a_newer_run(
 def test_an_ordinary_failure_is_released_by_the_workflow_and_the_event_finds_nothing_to_do(
     api: GatewayClient, engine: Engine, bus: EventBus
 ) -> None:
-    reply = api.post("/v1/models", {"handle": HANDLE, "criteria": CRITERIA})
-    assert reply.status == 201, reply.body
-    run_id = _train(api)  # no samples at all: Record failure releases the model itself
+    _create_model_with_samples(api)
+    engine.registry.register(engine.function_names["LoadSamplesFunction"], _crash)
+    run_id = _train(api)  # Record failure releases the model itself
 
     assert engine.wait(run_id).status == "FAILED"
     delivery = _reconciled(bus, engine, run_id)
     assert delivery.result == {"reconciled": False}
-    assert delivery.event["detail"]["error"] == "not-enough-samples"
+    assert delivery.event["detail"]["error"] == "internal-error"
+    after = _model(api)
+    assert after["state"] == "failed"
+    assert after["last_operation"]["error"]["code"] == "internal-error"
+
+
+def test_a_user_caused_failure_ends_the_execution_without_failing_it(
+    api: GatewayClient, engine: Engine, bus: EventBus
+) -> None:
+    """Too few samples is the user's to fix: recorded on the run, and the execution succeeds, so
+    neither the training-failed alarm nor the reconciler's rule sees it."""
+    reply = api.post("/v1/models", {"handle": HANDLE, "criteria": CRITERIA})
+    assert reply.status == 201, reply.body
+    run_id = _train(api)  # no samples at all
+
+    assert engine.wait(run_id).status == "SUCCEEDED"
+    assert bus.wait(engine.execution_arn(run_id)) == []
     after = _model(api)
     assert after["state"] == "failed"
     assert after["last_operation"]["error"]["code"] == "not-enough-samples"
+    assert _run(api, run_id)["status"] == "failed"
 
 
 # -- the sweep -----------------------------------------------------------------------------------

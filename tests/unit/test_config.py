@@ -32,7 +32,7 @@ def fresh_settings(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 def test_defaults_without_environment(fresh_settings: pytest.MonkeyPatch) -> None:
     assert get_settings() == Settings()
     assert get_settings().api_base_path == "/v1"
-    assert get_settings().aws_max_attempts == 3
+    assert get_settings().aws_max_attempts == 2
 
 
 def test_environment_is_parsed_into_types(fresh_settings: pytest.MonkeyPatch) -> None:

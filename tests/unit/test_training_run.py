@@ -134,6 +134,14 @@ def test_the_user_facing_table_matches_the_error_classes() -> None:
     assert {cls.__name__: cls.code for cls in classes} == failures.USER_FACING
 
 
+def test_only_what_the_user_can_fix_counts_as_user_caused() -> None:
+    """Those end the execution without ``Fail`` (no training-failed alarm); a superseded run is
+    ended by whoever released it, and the service's own failures must keep alarming."""
+    assert set(failures.USER_FACING.values()) - failures.USER_CAUSED == {"run-superseded"}
+    for system in ("internal-error", "run-timed-out", "service-unavailable"):
+        assert system not in failures.USER_CAUSED
+
+
 @pytest.mark.parametrize(
     ("caught", "code"),
     [

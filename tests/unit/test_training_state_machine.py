@@ -69,8 +69,14 @@ def test_every_task_invokes_lambda_retries_transient_errors_and_has_a_timeout() 
         assert task["Resource"] == "arn:aws:states:::lambda:invoke", name
         assert re.fullmatch(r"\$\{\w+FunctionArn\}", task["Parameters"]["FunctionName"]), name
         assert "ResultSelector" in task, f"{name} must keep only what it needs of the result"
-        (retry,) = task["Retry"]
+        *throttled, retry = task["Retry"]
         assert set(retry["ErrorEquals"]) == RETRIED, name
+        if name == "Evaluate candidate":  # capped by reserved concurrency: waits for a slot
+            (wait,) = throttled
+            assert wait["ErrorEquals"] == ["Lambda.TooManyRequestsException"]
+            assert wait["MaxAttempts"] >= 5
+        else:
+            assert throttled == [], name
         assert 1 <= retry["IntervalSeconds"] <= 2
         assert retry["BackoffRate"] == 2
         assert retry["MaxAttempts"] == 3
@@ -97,6 +103,26 @@ def test_every_error_before_the_publish_ends_in_record_failure() -> None:
     assert states["Prune versions"]["Catch"][0]["Next"] == "Published"
     assert "Catch" not in states["Record failure"]  # its own failure is the reconciler's job
     assert states["Record failure"]["Next"] == "Superseded?"
+
+
+def test_user_caused_failures_end_without_fail_and_system_failures_fail() -> None:
+    """The training-failed alarm counts executions that end in Fail: a user's too-few samples
+    must not trip it, a crash or a timeout must."""
+    states = _definition()["States"]
+    selector = states["Record failure"]["ResultSelector"]
+    assert selector["user_caused.$"] == "$.Payload.user_caused"
+    choice = states["Superseded?"]
+    routes = {
+        (rule["Variable"], rule.get("StringEquals", rule.get("BooleanEquals"))): rule["Next"]
+        for rule in choice["Choices"]
+    }
+    assert routes == {
+        ("$.failure.outcome", "superseded"): "Run superseded",
+        ("$.failure.user_caused", True): "Run failed on its input",
+    }
+    assert states["Run failed on its input"]["Type"] == "Succeed"
+    assert choice["Default"] == "Run failed"
+    assert states["Run failed"]["Type"] == "Fail"
 
 
 def test_payloads_name_only_ids_keys_params_and_metrics() -> None:

@@ -22,9 +22,14 @@ if TYPE_CHECKING:
 
 
 def client_config() -> Config:
+    """The one retry and timeout policy of every client.
+
+    ``total_max_attempts`` counts the first attempt (botocore's ``max_attempts`` would count only
+    the retries, one more attempt than configured), so the worst case is what the settings say.
+    """
     settings = get_settings()
     return Config(
-        retries={"mode": "standard", "max_attempts": settings.aws_max_attempts},
+        retries={"mode": "standard", "total_max_attempts": settings.aws_max_attempts},
         connect_timeout=settings.aws_connect_timeout_s,
         read_timeout=settings.aws_read_timeout_s,
     )

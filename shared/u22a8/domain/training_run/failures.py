@@ -27,6 +27,18 @@ USER_FACING: Mapping[str, str] = {
     "SamplesUnavailable": "samples-unavailable",
     "RunSuperseded": "run-superseded",
 }
+#: Codes of failures the user caused and can fix (their samples, their settings), not failures of
+#: the service: ``Record failure`` says so, and the state machine then ends the execution without
+#: its ``Fail`` state, so only system failures count in the training-failed alarm.
+USER_CAUSED: frozenset[str] = frozenset(
+    {
+        "training-failed",
+        "not-enough-samples",
+        "invalid-samples",
+        "zero-data-retention",
+        "samples-unavailable",
+    }
+)
 #: Failures of a dependency that outlasted the retries: worth trying again later.
 UNAVAILABLE = frozenset(
     {

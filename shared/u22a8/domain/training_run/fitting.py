@@ -12,7 +12,7 @@ from u22a8.data import artifacts, training_repo, versions_repo
 from u22a8.data.training_repo import RunModel, RunNotCurrent
 from u22a8.domain import events
 from u22a8.domain.model import ModelState
-from u22a8.domain.training_run import snapshot
+from u22a8.domain.training_run import results, snapshot
 from u22a8.domain.training_run.errors import (
     RunSuperseded,
     SamplesUnavailable,
@@ -165,7 +165,7 @@ def evaluate_candidate(event: Mapping[str, Any], cache: ContainerCache) -> dict[
         raise RunSuperseded(handle, run_id) from gone
     except training_repo.RetentionTurnedOn as purged:
         raise ZeroDataRetentionOn(handle) from purged
-    return {"index": index, **result.to_dict()}
+    return results.compact(index, result, criteria)
 
 
 def version_metrics(result: CandidateResult) -> dict[str, Any]:
@@ -188,10 +188,10 @@ def fit_best(event: Mapping[str, Any], cache: ContainerCache) -> dict[str, Any]:
     if not isinstance(raw_results, list) or not raw_results:
         raise BadPayload("payload field 'results' must be a non-empty list")
     ordered = sorted(raw_results, key=lambda r: int(r["index"]))
-    best = select_best([CandidateResult.from_dict(r) for r in ordered])
     _holding_model(handle, run_id)  # no fit for a cancelled run, or on purged samples
     dataset_key = text(event, "dataset_key")
     criteria, samples = cache.load(handle, dataset_key)
+    best = select_best([results.expand(r, criteria) for r in ordered])
     model = fit(samples, criteria, best.params, cache=cache.features, dataset_id=dataset_key)
     version_id = snapshot.version_id_for(run_id)
     key = artifacts.artifact_key(handle, version_id)

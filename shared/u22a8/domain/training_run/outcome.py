@@ -126,7 +126,8 @@ def record_failure(event: Mapping[str, Any]) -> dict[str, Any]:
 
     Also deletes the run's snapshot, and its artifact when the run failed here: a run that still
     held the model cannot have published (publishing releases the model in the same write).
-    Returns ``outcome``: ``failed``, or ``superseded`` when the run no longer held the model.
+    Returns ``outcome``: ``failed``, or ``superseded`` when the run no longer held the model;
+    and ``user_caused``: whether the user can fix what failed (``failures.USER_CAUSED``).
     """
     handle, run_id = text(event, "handle"), text(event, "run_id")
     caught = event.get("error")
@@ -144,4 +145,5 @@ def record_failure(event: Mapping[str, Any]) -> dict[str, Any]:
         "code": error.code,
         "message": error.message,
         "outcome": FAILED if changed else SUPERSEDED,
+        "user_caused": error.code in failures.USER_CAUSED,
     }

@@ -1,0 +1,48 @@
+"""A candidate's result as it travels through the Map: small enough for Step Functions.
+
+Every Map iteration's result is gathered into one array of the state, and a state is limited to
+256 KiB (``States.DataLimitExceeded``, which no Catch can handle). Keyed by criterion name, a
+``max`` search (48 candidates) over 20 criteria of 64 characters is over that limit, so the
+metrics travel as ``[spearman, auc, n]`` in the snapshot's criteria order, and the names are put
+back by ``Fit best candidate``, which reads the same snapshot
+(``tests/unit/test_training_payload_size.py`` computes the worst case).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from u22a8.domain.training_run.step import BadPayload
+from u22a8.training import CandidateResult
+from u22a8.training.evaluate import CriterionMetrics
+
+#: The fields of one criterion's metrics, in the order they travel.
+METRIC_FIELDS = ("spearman", "auc", "n")
+
+
+def _row(metrics: CriterionMetrics) -> list[float | int]:
+    return [metrics["spearman"], metrics["auc"], metrics["n"]]
+
+
+def compact(index: int, result: CandidateResult, criteria: Sequence[str]) -> dict[str, Any]:
+    """The Map iteration's output: the metrics as rows in ``criteria`` order, no names."""
+    return {
+        "index": index,
+        "params": result.params.to_dict(),
+        "metrics": [_row(result.metrics[name]) for name in criteria],
+        "objective": result.objective,
+        "tiebreak": result.tiebreak,
+    }
+
+
+def expand(raw: Mapping[str, Any], criteria: Sequence[str]) -> CandidateResult:
+    """Inverse of :func:`compact`, given the same snapshot's criteria."""
+    rows = raw.get("metrics")
+    if not isinstance(rows, list) or len(rows) != len(criteria):
+        raise BadPayload(f"candidate {raw.get('index')} has no metrics row per criterion")
+    metrics = {
+        name: dict(zip(METRIC_FIELDS, row, strict=True))
+        for name, row in zip(criteria, rows, strict=True)
+    }
+    return CandidateResult.from_dict({**raw, "metrics": metrics})
