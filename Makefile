@@ -13,6 +13,7 @@ PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
 export PATH := $(dir $(PYTHON312)):$(PATH)
 
+.PHONY: events
 .PHONY: help install local test lint typecheck unit integration e2e coverage validate build openapi openapi-check bench bench-training bench-scoring clean
 
 help:  ## list the commands
@@ -65,6 +66,9 @@ openapi: $(VENV)/.installed  ## regenerate docs/openapi.json from the code
 
 openapi-check: $(VENV)/.installed  ## fail when docs/openapi.json differs from the code
 	$(PY) -m u22a8.api.openapi | diff -u docs/openapi.json - && echo "docs/openapi.json is up to date"
+
+events: $(VENV)/.installed  ## regenerate events/ (a ready event per function, for sam local invoke)
+	$(PY) -m local.sam_events
 
 bench: $(VENV)/.installed  ## benchmarks (not tests): cold start and AWS calls per request
 	$(PY) bench/cold_start.py
