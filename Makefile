@@ -13,7 +13,7 @@ PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
 export PATH := $(dir $(PYTHON312)):$(PATH)
 
-.PHONY: events
+.PHONY: events sam-local sam-image
 .PHONY: help install local test lint typecheck unit integration e2e coverage validate build openapi openapi-check bench bench-training bench-scoring clean
 
 help:  ## list the commands
@@ -35,6 +35,12 @@ install: $(VENV)/.installed $(SAM_VENV)/.installed  ## create the virtualenvs (d
 
 local: $(VENV)/.installed  ## start the whole service on http://127.0.0.1:3000 (moto as AWS); Ctrl-C stops it
 	$(PY) -m local.stack
+
+sam-local: $(VENV)/.installed $(SAM_VENV)/.installed  ## the API under `sam local start-api` (Docker) on http://127.0.0.1:3000, moto as AWS; Ctrl-C stops both
+	$(PY) -m local.sam_local --arch $(shell uname -m)
+
+sam-image: ## Docker running and the python3.12 Lambda base image for this machine (cached)
+	scripts/sam-base-image.sh --install-docker
 
 lint: $(VENV)/.installed  ## ruff (lint + format check)
 	$(VENV)/bin/ruff check .
