@@ -39,8 +39,8 @@ local: $(VENV)/.installed  ## start the whole service on http://127.0.0.1:3000 (
 sam-local: $(VENV)/.installed $(SAM_VENV)/.installed  ## the API under `sam local start-api` (Docker) on http://127.0.0.1:3000, moto as AWS; Ctrl-C stops both
 	$(PY) -m local.sam_local --arch $(shell uname -m)
 
-sam-image: ## Docker running and the python3.12 Lambda base image for this machine (cached)
-	scripts/sam-base-image.sh --install-docker
+sam-image: $(VENV)/.installed $(SAM_VENV)/.installed  ## Docker, the Lambda base image and the functions built for this machine (cached); without Docker one loud line, no error
+	@$(PY) -m local.sam_local --prepare-only --arch $(shell uname -m) || [ $$? -eq 3 ]
 
 lint: $(VENV)/.installed  ## ruff (lint + format check)
 	$(VENV)/bin/ruff check .
@@ -85,7 +85,7 @@ bench-training: $(VENV)/.installed  ## benchmark: training runs on the local sta
 bench-scoring: $(VENV)/.installed  ## benchmark: warm scoring latency and cold artifact load, as ratios to a read
 	$(PY) bench/scoring.py
 
-test: lint typecheck coverage validate build openapi-check  ## everything CI runs
+test: lint typecheck sam-image coverage validate build openapi-check  ## everything CI runs
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage

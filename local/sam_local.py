@@ -331,6 +331,11 @@ def _parser() -> argparse.ArgumentParser:
         help="x86_64 or arm64 (or aarch64); default: this machine's",
     )
     parser.add_argument("--ready-file", type=Path, help="write URL and demo key here when up")
+    parser.add_argument(
+        "--prepare-only",
+        action="store_true",
+        help="prepare Docker, the base image and the build (all cached), then exit",
+    )
     return parser
 
 
@@ -355,6 +360,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return prepared
     print(f"Building the functions for {args.arch} (sam build, cached) ...", flush=True)
     built = build(args.arch)
+    if args.prepare_only:
+        return 0
     port = args.port or _free_port(args.host)
     try:
         with local_aws(args.prefix, args.namespace, bridge_gateway()) as aws:

@@ -29,19 +29,27 @@ DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 DEBIAN_LIBS="ca-certificates,libssl3,libffi8,libsqlite3-0,libbz2-1.0,liblzma5,zlib1g,libreadline8,libncursesw6,libuuid1,libexpat1"
 
 say() { echo "sam-local: $*" >&2; }
-no_docker() { say "NO DOCKER: $* - sam local cannot run on this machine"; exit 3; }
+no_docker() {
+  echo "!!! NO DOCKER: $* - sam local, and the SAM CLI gateway tests, cannot run here !!!" >&2
+  exit 3
+}
 
 docker_answers() { docker info >/dev/null 2>&1; }
+
+# Debian packages, as root; the package lists are refreshed only when the first try fails.
+apt_install() {
+  [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1 || return 1
+  say "installing $* (apt-get)"
+  local install=(apt-get install -y --no-install-recommends "$@")
+  DEBIAN_FRONTEND=noninteractive "${install[@]}" >/dev/null 2>&1 ||
+    { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive "${install[@]}" >/dev/null 2>&1; }
+}
 
 start_docker() {
   docker_answers && return 0
   if ! command -v dockerd >/dev/null 2>&1; then
-    if [[ "${1:-}" == "--install-docker" && "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
-      say "installing Debian's docker.io"
-      DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker.io \
-        >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 &&
-        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker.io \
-          >/dev/null 2>&1; } || no_docker "apt-get install docker.io failed"
+    if [[ "${1:-}" == "--install-docker" ]]; then
+      apt_install docker.io || no_docker "Docker is not installed and apt-get could not install it"
     else
       no_docker "Docker is not installed (Debian: apt-get install docker.io)"
     fi
@@ -51,7 +59,7 @@ start_docker() {
   say "starting dockerd (log: $DOCKERD_LOG)"
   # No iptables: the machine may not allow it. Containers reach the host (and moto on it) directly
   # over the default bridge's gateway address, which needs no NAT.
-  nohup dockerd --iptables=false >>"$DOCKERD_LOG" 2>&1 &
+  setsid nohup dockerd --iptables=false >>"$DOCKERD_LOG" 2>&1 &
   for _ in $(seq 1 60); do
     docker_answers && return 0
     sleep 0.5 # waiting for the daemon's socket, bounded (30 s)
@@ -69,9 +77,8 @@ pyenv_python() {
 build_local_image() {
   local python root site
   python=$(pyenv_python)
-  command -v debootstrap >/dev/null 2>&1 || {
-    [[ "$(id -u)" == 0 ]] && DEBIAN_FRONTEND=noninteractive apt-get install -y debootstrap >/dev/null 2>&1
-  } || { say "debootstrap is missing (apt-get install debootstrap)"; exit 1; }
+  command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap ||
+    { say "debootstrap is missing (apt-get install debootstrap)"; exit 1; }
   root="$CACHE/rootfs"
   if [[ ! -f "$CACHE/rootfs.done" ]]; then
     say "building a minimal Debian root filesystem in $root (a few minutes, once)"
