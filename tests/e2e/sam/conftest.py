@@ -55,6 +55,8 @@ def _loud_skip(request: pytest.FixtureRequest, reason: str) -> None:
 
 def _docker_ready(arch: str) -> str | None:
     """Why the containers cannot run here, or ``None``; prepares nothing (``make sam-image``)."""
+    if not sam_local.SAM.exists():
+        return f"no SAM CLI at {sam_local.SAM} (make install)"
     image = f"public.ecr.aws/lambda/python:3.12-{arch}"
     try:
         found = subprocess.run(
