@@ -15,6 +15,7 @@ SAM := $(SAM_VENV)/bin/sam
 export PATH := $(dir $(PYTHON312)):$(PATH)
 
 .PHONY: help install local test lint typecheck template-check smoke unit integration e2e coverage validate build openapi openapi-check bench bench-training bench-scoring clean
+.PHONY: events sam-local sam-image
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,6 +41,12 @@ install: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKS_VENV)/.installed  ##
 
 local: $(VENV)/.installed  ## start the whole service on http://127.0.0.1:3000 (moto as AWS); Ctrl-C stops it
 	$(PY) -m local.stack
+
+sam-local: $(VENV)/.installed $(SAM_VENV)/.installed  ## the API under `sam local start-api` (Docker) on http://127.0.0.1:3000, moto as AWS; Ctrl-C stops both
+	$(PY) -m local.sam_local --arch $(shell uname -m)
+
+sam-image: $(VENV)/.installed $(SAM_VENV)/.installed  ## Docker, the Lambda base image and the functions built for this machine (cached); without Docker one loud line, no error
+	@$(PY) -m local.sam_local --prepare-only --arch $(shell uname -m) || [ $$? -eq 3 ]
 
 lint: $(VENV)/.installed  ## ruff (lint + format check)
 	$(VENV)/bin/ruff check .
@@ -79,6 +86,9 @@ openapi: $(VENV)/.installed  ## regenerate docs/openapi.json from the code
 openapi-check: $(VENV)/.installed  ## fail when docs/openapi.json differs from the code
 	$(PY) -m u22a8.api.openapi | diff -u docs/openapi.json - && echo "docs/openapi.json is up to date"
 
+events: $(VENV)/.installed  ## regenerate events/ (a ready event per function, for sam local invoke)
+	$(PY) -m local.sam_events
+
 bench: $(VENV)/.installed  ## benchmarks (not tests): cold start and AWS calls per request
 	$(PY) bench/cold_start.py
 
@@ -88,7 +98,7 @@ bench-training: $(VENV)/.installed  ## benchmark: training runs on the local sta
 bench-scoring: $(VENV)/.installed  ## benchmark: warm scoring latency and cold artifact load, as ratios to a read
 	$(PY) bench/scoring.py
 
-test: lint typecheck template-check validate build coverage openapi-check  ## everything CI runs
+test: lint typecheck template-check validate build sam-image coverage openapi-check  ## everything CI runs
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,181 @@
+"""``events/`` stays valid: every function of the template has its event, the files are what
+``local.sam_events`` generates, and each handler, invoked in-process with its event in the story's
+order (moto in-process), does what the story says."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local import events, sam_events, streams, template
+from local.resources import physical_names
+from local.sam_events import SCENARIO, Invocation
+from tests.helpers import lambda_context
+from u22a8.data import runs_repo
+from u22a8.domain.model import ModelState
+from u22a8.domain.run import Run, RunStatus, TrainRequest
+
+
+def _file(invocation: Invocation) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(
+        (sam_events.EVENTS_DIR / invocation.filename).read_text(encoding="utf-8")
+    )
+    return loaded
+
+
+def _invoke(invocation: Invocation, event: Mapping[str, Any]) -> Any:
+    spec = template.functions()[invocation.function]
+    handler = getattr(importlib.import_module(spec.module), spec.function_name)
+    return handler(dict(event), lambda_context(invocation.function))
+
+
+def _by_function(function: str, source: str | None = None) -> Invocation:
+    (found,) = [i for i in SCENARIO if i.function == function and source in (None, i.source)]
+    return found
+
+
+def _claim_run() -> None:
+    """The model busy with ``RUN_ID``, as ``POST …/train`` leaves it (without the execution:
+    this test plays the state machine)."""
+    run = Run(
+        run_id=sam_events.RUN_ID,
+        kind="train",
+        status=RunStatus.RUNNING,
+        started_at="2026-01-01T00:00:00.000Z",
+        effort=sam_events.EFFORT,
+        progress=0.0,
+    )
+    request = TrainRequest(effort=sam_events.EFFORT)
+    runs_repo.claim(sam_events.HANDLE, run, request, [ModelState.DRAFT], None)
+
+
+def _same(actual: Any, expected: Any) -> None:
+    """Equal, floats to the six decimals the files keep."""
+    assert json.loads(json.dumps(actual), parse_float=lambda v: round(float(v), 6)) == expected
+
+
+def test_the_committed_events_are_the_generated_ones() -> None:
+    assert sam_events.differences() == [], "run `make events`"
+
+
+def test_every_function_and_event_source_has_an_event() -> None:
+    sam_events.check_coverage()
+    files = {i.filename for i in SCENARIO}
+    assert len(files) == len(SCENARIO)
+    assert {i.function for i in SCENARIO} == set(template.functions())
+
+
+def test_a_template_function_without_an_event_is_named(tmp_path: Path) -> None:
+    text = template.TEMPLATE_PATH.read_text(encoding="utf-8")
+    extra = text.replace(
+        "  # ---------------------------------------------------------------- functions\n",
+        "  # ---------------------------------------------------------------- functions\n"
+        "  NewFunction:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      CodeUri: functions/new/\n      Handler: app.handler\n",
+        1,
+    )
+    path = tmp_path / "template.yaml"
+    path.write_text(extra, encoding="utf-8")
+    tpl = template.load_template(path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(template, "load_template", lambda *_: tpl)
+        with pytest.raises(sam_events.MissingEvent, match="NewFunction"):
+            sam_events.check_coverage()
+
+
+def test_stream_events_pass_their_sources_filters() -> None:
+    wanted = {(s.function, s.name) for s in streams.sources()}
+    invocations = [i for i in SCENARIO if (i.function, i.source) in wanted]
+    assert len(invocations) == len(wanted)
+    for invocation in invocations:
+        assert sam_events.matching_stream_filters(invocation, _file(invocation))
+    # A record the filter drops is told apart: the check can fail.
+    retrain = _by_function("RetrainFunction")
+    below = _file(retrain)
+    below["Records"][0]["dynamodb"]["NewImage"]["samples_since_version"] = {"N": "0"}
+    assert not sam_events.matching_stream_filters(retrain, below)
+
+
+def test_the_status_change_matches_the_reconcilers_rule_on_the_local_stack() -> None:
+    (rule,) = [
+        r
+        for r in events.rules(physical_names(sam_events.PREFIX))
+        if r.function == "ReconcileRunFunction"
+    ]
+    assert events.matches(rule.pattern, _file(_by_function("ReconcileRunFunction")))
+
+
+@pytest.mark.usefixtures("aws")
+def test_the_authorizer_refuses_the_placeholder_and_allows_a_pasted_key() -> None:
+    from u22a8.domain.keys_service import issue_key
+
+    invocation = _by_function("AuthorizerFunction")
+    event = _file(invocation)
+    with pytest.raises(PermissionError, match=r"^Unauthorized$"):
+        _invoke(invocation, event)
+    issued = issue_key(sam_events.NAMESPACE, "events test")
+    pasted = {**event, "authorizationToken": f"Bearer {issued.key}"}
+    policy = _invoke(invocation, pasted)
+    assert policy["context"]["namespace"] == sam_events.NAMESPACE
+    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+
+
+def _api_status(invocation: Invocation, result: Any) -> None:
+    expected = sam_events.API_CALLS[invocation.function]().status
+    assert result["statusCode"] == expected, (invocation.function, result.get("body"))
+    if expected >= 400:  # an RFC 9457 problem (the event has multi-value headers: so has this)
+        assert result["multiValueHeaders"]["Content-Type"] == ["application/problem+json"]
+        assert json.loads(result["body"])["status"] == expected
+
+
+@pytest.mark.usefixtures("aws")
+def test_the_story_runs_handler_by_handler() -> None:
+    """Every event of ``SCENARIO`` in order, each checked against what it stands for."""
+    outputs: dict[str, Any] = {}
+    for invocation in SCENARIO:
+        function = invocation.function
+        event = _file(invocation)
+        if function == "AuthorizerFunction":
+            continue  # its own test: the placeholder key is refused by design
+        if function == "LoadSamplesFunction":
+            _claim_run()
+        result = _invoke(invocation, event)
+        outputs[invocation.filename] = result
+        if function in sam_events.API_CALLS:
+            _api_status(invocation, result)
+
+    # The steps hand each other what the next event says, as the state machine would.
+    evaluate = _file(_by_function("EvaluateCandidateFunction"))
+    loaded = outputs["LoadSamplesFunction.json"]
+    assert loaded["dataset_key"] == evaluate["dataset_key"]
+    assert loaded["sample_count"] == 40
+    plan = outputs["PlanCandidatesFunction.json"]
+    assert plan["candidates"][0] == evaluate["candidate"]
+    assert plan["total"] == evaluate["total"]
+    fit_best = _file(_by_function("FitBestCandidateFunction"))
+    _same([outputs["EvaluateCandidateFunction.json"]], fit_best["results"])
+    publish = _file(_by_function("PublishVersionFunction"))
+    _same(outputs["FitBestCandidateFunction.json"], publish["fitted"])
+    assert outputs["PublishVersionFunction.json"]["version"] == 1
+    assert outputs["PruneVersionsFunction.json"] == {"pruned": []}
+    # The run already published: recording a failure for it changes nothing.
+    assert outputs["RecordFailureFunction.json"]["outcome"] == "superseded"
+
+    run = json.loads(outputs["GetRunFunction.json"]["body"])
+    assert (run["run_id"], run["status"]) == (sam_events.RUN_ID, "succeeded")
+    scored = json.loads(outputs["ScoreFunction.json"]["body"])
+    assert len(scored["results"]) == 1
+
+    # The consumers find the story's model already handled.
+    assert outputs["RetrainFunction.json"] == {"started": {}}  # its count is below the threshold
+    assert outputs["PurgeSamplesFunction.Purge.json"]["samples_deleted"] == 0  # all newer
+    assert outputs["PurgeSamplesFunction.Sweep.json"] == {"batches": 0, "samples_deleted": 0}
+    assert outputs["ReconcileRunFunction.json"] == {"reconciled": False}  # the run succeeded
+    assert outputs["SweepStuckRunsFunction.json"] == {"busy": 0, "reconciled": []}
+    archived = json.loads(outputs["ArchiveModelFunction.json"]["body"])
+    assert archived["state"] == "archived"
