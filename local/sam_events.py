@@ -8,9 +8,10 @@ schedule consumers the events those rules send. Names and ARNs are the local sta
 (``make local`` / ``make sam-local``), and every value is fixed, so the files only change when the
 template or this module does.
 
-Together they tell one story, in :data:`SCENARIO` order: a model ``demo.support-tone`` is created,
-patched and given the walk-through's samples, run ``RUN_ID`` trains it step by step, the version
-is tagged and scored, the consumers find nothing left to do, and the model is archived.
+Together they tell one story (``local.sam_story``), in :data:`SCENARIO` order: a model
+``demo.support-tone`` is created, patched and given the walk-through's samples, run ``RUN_ID``
+trains it step by step (``local.sam_step_events``), the version is tagged and scored, the
+consumers find nothing left to do, and the model is archived.
 ``tests/integration/test_sam_events.py`` invokes every handler with its event in that order.
 
 ``python -m local.sam_events`` writes ``events/``; ``--check`` fails when it differs.
@@ -24,42 +25,32 @@ import sys
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
 from local import events, streams, template
-from local.resources import ACCOUNT_ID, REGION, physical_names
+from local.resources import ACCOUNT_ID, REGION
+from local.sam_step_events import STEP_EVENTS
+from local.sam_story import (
+    API_ID,
+    API_KEY_PLACEHOLDER,
+    CRITERIA,
+    DATA_EPOCH,
+    EFFORT,
+    EPOCH_MS,
+    HANDLE,
+    KEY_ID,
+    NAMESPACE,
+    PREFIX,
+    RUN_ID,
+    SAMPLE_ID,
+    local_names,
+    samples_body,
+    stable_id,
+    stage,
+)
 
 EVENTS_DIR: Final = template.ROOT / "events"
-SAMPLES_PATH: Final = template.ROOT / "examples" / "support-tone-samples.json"
-PREFIX: Final = "u22a8-local"  # the local stack's names (local.stack's default --prefix)
-NAMESPACE: Final = "demo"
-HANDLE: Final = f"{NAMESPACE}.support-tone"
-CRITERIA: Final = ("Clarity", "Flow")
-RUN_ID: Final = "run_019a0f3c5e00d3f1a2b4"  # 12 hex of epoch ms + 8 hex, as train makes them
-EFFORT: Final = "low"
-SAMPLE_ID: Final = "smp_019a0f3c5e0000000123456789ab"
-KEY_ID: Final = "key_0123456789abcdef"
-# Not a key: the authorizer refuses it. Paste a key of the local stack to see it allowed.
-API_KEY_PLACEHOLDER: Final = "u22a8_PASTE_THE_DEMO_KEY_PRINTED_BY_MAKE_LOCAL"
-DATA_EPOCH: Final = "2026-01-01T00:00:00.000Z"
-EPOCH_MS: Final = 1_767_225_600_000  # 2026-01-01T00:00:00Z, every event's time
-API_ID: Final = "local"
-
-
-def _id(*parts: str) -> str:
-    """A stable UUID per event, so regenerating changes nothing."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, "u22a8-events/" + "/".join(parts)))
-
-
-@cache
-def _names() -> dict[str, str]:
-    return physical_names(PREFIX)
-
-
-def _stage() -> str:
-    return str(template.parameter_default("StageName"))
 
 
 # -- API routes ---------------------------------------------------------------------------------
@@ -76,10 +67,6 @@ class ApiCall:
     status: int = 200
 
 
-def _samples_body() -> Any:
-    return json.loads(SAMPLES_PATH.read_text(encoding="utf-8"))
-
-
 # Keyed by the function's logical id (one route each); values fill the route's path template.
 _MODEL = {"handle": HANDLE}
 API_CALLS: Final[Mapping[str, Callable[[], ApiCall]]] = {
@@ -93,7 +80,7 @@ API_CALLS: Final[Mapping[str, Callable[[], ApiCall]]] = {
         body={"description": "Tone of support replies", "auto_prune": {"keep_unnamed": 20}},
         headers={"Content-Type": "application/merge-patch+json", "If-Match": '"1"'},
     ),
-    "AddSamplesFunction": lambda: ApiCall(_MODEL, body=_samples_body(), status=201),
+    "AddSamplesFunction": lambda: ApiCall(_MODEL, body=samples_body(), status=201),
     "ListSamplesFunction": lambda: ApiCall(_MODEL, query={"limit": "5"}),
     "DeleteSampleFunction": lambda: ApiCall({**_MODEL, "sample_id": SAMPLE_ID}, status=404),
     "GetRunFunction": lambda: ApiCall({**_MODEL, "run_id": RUN_ID}),
@@ -131,7 +118,7 @@ def api_event(route: template.Route, call: ApiCall) -> dict[str, Any]:
     if call.body is not None:
         headers["Content-Type"] = "application/json"
     headers.update(call.headers)
-    request_id = _id("api", route.function)
+    request_id = stable_id("api", route.function)
     return {
         "resource": route.path,
         "path": path,
@@ -147,7 +134,7 @@ def api_event(route: template.Route, call: ApiCall) -> dict[str, Any]:
             "resourcePath": route.path,
             "httpMethod": route.method,
             "path": path,
-            "stage": _stage(),
+            "stage": stage(),
             "requestId": request_id,
             "extendedRequestId": request_id,
             "accountId": ACCOUNT_ID,
@@ -173,127 +160,9 @@ def authorizer_event() -> dict[str, Any]:
         "type": "TOKEN",
         "authorizationToken": f"Bearer {API_KEY_PLACEHOLDER}",
         "methodArn": (
-            f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{API_ID}/{_stage()}/GET/v1/models"
+            f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{API_ID}/{stage()}/GET/v1/models"
         ),
     }
-
-
-# -- training steps (the payloads statemachine/training.asl.json passes) ------------------------
-
-
-def _dataset_key() -> str:
-    return f"datasets/{HANDLE}/{RUN_ID}.json.gz"  # snapshot.snapshot_key(HANDLE, RUN_ID)
-
-
-def _run() -> dict[str, Any]:
-    return {"handle": HANDLE, "run_id": RUN_ID}
-
-
-def _candidate() -> dict[str, Any]:
-    """The plan's first candidate for ``EFFORT``."""
-    from u22a8.training import plan_candidates
-
-    return {"index": 0, "params": plan_candidates(EFFORT)[0].to_dict()}
-
-
-def _samples() -> list[Any]:
-    from u22a8.training.types import LabelledSample
-
-    return [
-        LabelledSample(text=s["text"], scores=dict(s["scores"])) for s in _samples_body()["samples"]
-    ]
-
-
-def _plan_total() -> int:
-    from u22a8.training import plan_candidates
-
-    return len(plan_candidates(EFFORT))
-
-
-@cache
-def _evaluated() -> dict[str, Any]:
-    """What "Evaluate candidates" returns for the first candidate on the walk-through's samples:
-    the trainer is deterministic, so this is the real result, rounded for a stable file."""
-    from u22a8.training import TrainingParams
-    from u22a8.training.evaluate import evaluate_candidate
-
-    params = TrainingParams.from_dict(_candidate()["params"])
-    result = evaluate_candidate(_samples(), list(CRITERIA), params).to_dict()
-    return {"index": 0, **_rounded(result)}
-
-
-@cache
-def _artifact_bytes() -> int:
-    """The size of the artifact "Fit best candidate" stores for that candidate."""
-    from u22a8.training import TrainingParams, fit
-
-    params = TrainingParams.from_dict(_candidate()["params"])
-    return len(fit(_samples(), list(CRITERIA), params).to_bytes())
-
-
-def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 6)
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    return value
-
-
-def _version_id() -> str:
-    from u22a8.domain.training_run.snapshot import version_id_for
-
-    return version_id_for(RUN_ID)
-
-
-def _fitted() -> dict[str, Any]:
-    """What "Fit best candidate" returns (``$.fitted``), for the publish step."""
-    from u22a8.data.artifacts import artifact_key
-    from u22a8.domain.training_run.fitting import version_metrics
-    from u22a8.training.evaluate import CandidateResult
-
-    best = CandidateResult.from_dict(_evaluated())
-    version_id = _version_id()
-    return {
-        "version_id": version_id,
-        "params": best.params.to_dict(),
-        "metrics": _rounded(version_metrics(best)),
-        "artifact_key": artifact_key(HANDLE, version_id),
-        "artifact_bytes": _artifact_bytes(),
-        "sample_count": len(_samples_body()["samples"]),
-    }
-
-
-STEP_EVENTS: Final[Mapping[str, Callable[[], dict[str, Any]]]] = {
-    "LoadSamplesFunction": _run,
-    "PlanCandidatesFunction": lambda: {**_run(), "kind": "train", "effort": EFFORT},
-    "EvaluateCandidateFunction": lambda: {
-        **_run(),
-        "dataset_key": _dataset_key(),
-        "total": _plan_total(),
-        "candidate": _candidate(),
-    },
-    "FitBestCandidateFunction": lambda: {
-        **_run(),
-        "dataset_key": _dataset_key(),
-        "results": [_evaluated()],
-    },
-    "PublishVersionFunction": lambda: {
-        **_run(),
-        "dataset_key": _dataset_key(),
-        "samples_seen": len(_samples_body()["samples"]),
-        "fitted": _fitted(),
-    },
-    "PruneVersionsFunction": _run,
-    "RecordFailureFunction": lambda: {
-        **_run(),
-        "error": {
-            "Error": "NotEnoughSamples",
-            "Cause": json.dumps({"errorMessage": "not enough samples", "errorType": "X"}),
-        },
-    },
-}
 
 
 # -- stream and EventBridge consumers ------------------------------------------------------------
@@ -309,9 +178,9 @@ def _number(value: int) -> dict[str, str]:
 
 def stream_record(name: str, new: Mapping[str, Any], old: Mapping[str, Any]) -> dict[str, Any]:
     """A ModelsTable stream record (``NEW_AND_OLD_IMAGES``) as Lambda's event carries it."""
-    table_arn = _names()["ModelsTable.Arn"]
+    table_arn = local_names()["ModelsTable.Arn"]
     return {
-        "eventID": uuid.UUID(_id("stream", name)).hex,
+        "eventID": uuid.UUID(stable_id("stream", name)).hex,
         "eventName": "MODIFY",
         "eventVersion": "1.1",
         "eventSource": "aws:dynamodb",
@@ -361,7 +230,7 @@ def purge_record() -> dict[str, Any]:
 
 def status_change() -> dict[str, Any]:
     """Step Functions' status change of the run's execution, aborted (as a stop from outside)."""
-    machine = _names()["TrainingStateMachine"]
+    machine = local_names()["TrainingStateMachine"]
     execution = machine.replace(":stateMachine:", ":execution:") + f":{RUN_ID}"
     started = EPOCH_MS
     event = events.status_change_event(
@@ -370,10 +239,12 @@ def status_change() -> dict[str, Any]:
             "stateMachineArn": machine,
             "name": RUN_ID,
             "status": "ABORTED",
-            "input": json.dumps({**_run(), "kind": "train", "effort": EFFORT}),
+            "input": json.dumps(
+                {"handle": HANDLE, "run_id": RUN_ID, "kind": "train", "effort": EFFORT}
+            ),
         }
     )
-    event["id"] = _id("status-change", RUN_ID)
+    event["id"] = stable_id("status-change", RUN_ID)
     event["time"] = "2026-01-01T00:05:00Z"
     event["detail"]["startDate"] = started
     event["detail"]["stopDate"] = started + 300_000
@@ -383,7 +254,7 @@ def status_change() -> dict[str, Any]:
 def scheduled(function: str, name: str) -> dict[str, Any]:
     rule = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{PREFIX}-{function}-{name}"
     event = events.scheduled_event(rule)
-    event["id"] = _id("schedule", function, name)
+    event["id"] = stable_id("schedule", function, name)
     event["time"] = "2026-01-01T00:00:00Z"
     return event
 

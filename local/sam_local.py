@@ -34,7 +34,7 @@ from types import FrameType
 from typing import Any, Final
 
 from local import template
-from local.resources import REGION
+from local.resources import REGION, function_environment
 from local.stack import StackInfo, banner, isolate_aws_environment, provision, write_ready_file
 
 ROOT: Final = template.ROOT
@@ -363,35 +363,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.prepare_only:
         return 0
     port = args.port or _free_port(args.host)
+    running = ExitStack()
+    code = 0
     try:
-        with local_aws(args.prefix, args.namespace, bridge_gateway()) as aws:
-            endpoint, container_endpoint, names, key = aws
-            from local.resources import function_environment
-
-            env_file = write_json(
-                WORK_DIR / "env.json", env_vars(function_environment(names), container_endpoint)
-            )
-            command = start_api_command(built, env_file, args.arch, args.host, port)
-            print("Starting sam local start-api ...", flush=True)
-            with sam_api(command, _sam_environment(), container_endpoint) as process:
-                info = StackInfo(
-                    url=f"http://{args.host}:{port}",
-                    api_key=key,
-                    namespace=args.namespace,
-                    moto_endpoint=endpoint,
-                    keys_table=names["KeysTable"],
-                )
-                print(sam_banner(info), flush=True)
-                if args.ready_file:
-                    write_ready_file(args.ready_file, info)
-                process.wait()  # until Ctrl-C, or SAM CLI ends by itself
+        aws = running.enter_context(local_aws(args.prefix, args.namespace, bridge_gateway()))
+        endpoint, container_endpoint, names, key = aws
+        env_file = write_json(
+            WORK_DIR / "env.json", env_vars(function_environment(names), container_endpoint)
+        )
+        command = start_api_command(built, env_file, args.arch, args.host, port)
+        print("Starting sam local start-api ...", flush=True)
+        process = running.enter_context(sam_api(command, _sam_environment(), container_endpoint))
+        info = StackInfo(
+            url=f"http://{args.host}:{port}",
+            api_key=key,
+            namespace=args.namespace,
+            moto_endpoint=endpoint,
+            keys_table=names["KeysTable"],
+        )
+        print(sam_banner(info), flush=True)
+        if args.ready_file:
+            write_ready_file(args.ready_file, info)
+        code = process.wait()  # until Ctrl-C (KeyboardInterrupt), or SAM CLI ends by itself
+        print(f"sam local start-api ended by itself (exit code {code}).", file=sys.stderr)
+        code = code or 1
     except KeyboardInterrupt:
         pass
     finally:
+        # A second Ctrl-C while stopping must not turn a clean stop into a traceback.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        running.close()  # SAM CLI and its containers, then the workflows and moto
     print("Stopped.", flush=True)
-    return 0
+    return code
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from local import events, sam_events, streams, template
+from local import events, sam_events, sam_story, streams, template
 from local.resources import physical_names
 from local.sam_events import SCENARIO, Invocation
 from tests.helpers import lambda_context
@@ -43,15 +43,15 @@ def _claim_run() -> None:
     """The model busy with ``RUN_ID``, as ``POST …/train`` leaves it (without the execution:
     this test plays the state machine)."""
     run = Run(
-        run_id=sam_events.RUN_ID,
+        run_id=sam_story.RUN_ID,
         kind="train",
         status=RunStatus.RUNNING,
         started_at="2026-01-01T00:00:00.000Z",
-        effort=sam_events.EFFORT,
+        effort=sam_story.EFFORT,
         progress=0.0,
     )
-    request = TrainRequest(effort=sam_events.EFFORT)
-    runs_repo.claim(sam_events.HANDLE, run, request, [ModelState.DRAFT], None)
+    request = TrainRequest(effort=sam_story.EFFORT)
+    runs_repo.claim(sam_story.HANDLE, run, request, [ModelState.DRAFT], None)
 
 
 def _same(actual: Any, expected: Any) -> None:
@@ -104,7 +104,7 @@ def test_stream_events_pass_their_sources_filters() -> None:
 def test_the_status_change_matches_the_reconcilers_rule_on_the_local_stack() -> None:
     (rule,) = [
         r
-        for r in events.rules(physical_names(sam_events.PREFIX))
+        for r in events.rules(physical_names(sam_story.PREFIX))
         if r.function == "ReconcileRunFunction"
     ]
     assert events.matches(rule.pattern, _file(_by_function("ReconcileRunFunction")))
@@ -118,10 +118,10 @@ def test_the_authorizer_refuses_the_placeholder_and_allows_a_pasted_key() -> Non
     event = _file(invocation)
     with pytest.raises(PermissionError, match=r"^Unauthorized$"):
         _invoke(invocation, event)
-    issued = issue_key(sam_events.NAMESPACE, "events test")
+    issued = issue_key(sam_story.NAMESPACE, "events test")
     pasted = {**event, "authorizationToken": f"Bearer {issued.key}"}
     policy = _invoke(invocation, pasted)
-    assert policy["context"]["namespace"] == sam_events.NAMESPACE
+    assert policy["context"]["namespace"] == sam_story.NAMESPACE
     assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
 
 
@@ -167,7 +167,7 @@ def test_the_story_runs_handler_by_handler() -> None:
     assert outputs["RecordFailureFunction.json"]["outcome"] == "superseded"
 
     run = json.loads(outputs["GetRunFunction.json"]["body"])
-    assert (run["run_id"], run["status"]) == (sam_events.RUN_ID, "succeeded")
+    assert (run["run_id"], run["status"]) == (sam_story.RUN_ID, "succeeded")
     scored = json.loads(outputs["ScoreFunction.json"]["body"])
     assert len(scored["results"]) == 1
 
