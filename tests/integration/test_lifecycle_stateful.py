@@ -207,10 +207,17 @@ class Lifecycle(RuleBasedStateMachine):
         )["Item"]
         return int(item.get("samples_since_version", {}).get("N", "0"))
 
+    def _run_status(self, run_id: str) -> str:
+        reply = self.api.get(f"{self.path}/runs/{run_id}")
+        assert reply.status == 200, reply.body
+        return str(reply.json()["status"])
+
     def _end(self, run_id: str) -> str:
         """Let the run go and wait until its execution has ended; how it ended."""
         self.gate.release(run_id)
         status = self.engine.wait(run_id).status
+        if status == "SUCCEEDED" and self._run_status(run_id) != "succeeded":
+            status = "FAILED_ON_INPUT"  # a user-caused failure ends its execution in Succeed
         if self.running == run_id:
             if status == "SUCCEEDED" and self.running_kind == "retrain":
                 self.reached.retrains_succeeded += 1
