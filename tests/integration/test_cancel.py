@@ -123,20 +123,29 @@ def test_cancel_returns_a_failed_model_to_failed(api: GatewayClient) -> None:
 
 
 @pytest.mark.usefixtures("model")
-def test_cancelling_twice_is_409(api: GatewayClient) -> None:
+def test_cancelling_twice_is_200_with_the_cancelled_run_and_changes_nothing(
+    api: GatewayClient,
+) -> None:
     run_id = started(api.post(TRAIN, {}))
-    assert _cancel(api, run_id).status == 200
+    first = _cancel(api, run_id)
+    assert first.status == 200
     after = stored()
-    body = problem(_cancel(api, run_id), 409, "run-not-running")
-    assert "cancelled" in body["detail"]
+    again = _cancel(api, run_id)
+    assert again.status == 200, again.body
+    assert again.json() == first.json()
+    assert again.json()["status"] == "cancelled"
     assert stored() == after
 
 
 @pytest.mark.usefixtures("model")
-def test_an_ended_run_cannot_be_cancelled(api: GatewayClient) -> None:
+def test_a_failed_run_cannot_be_cancelled_409_run_finished(api: GatewayClient) -> None:
     run_id = started(api.post(TRAIN, {}))
     assert runs_service.finish_run("acme.m", run_id, "failed", TOO_FEW)
-    problem(_cancel(api, run_id), 409, "run-not-running")
+    after = stored()
+    body = problem(_cancel(api, run_id), 409, "run-finished")
+    assert "failed" in body["detail"]
+    assert _cancel(api, run_id).header("Retry-After") is None
+    assert stored() == after
 
 
 @pytest.mark.usefixtures("model")
