@@ -234,7 +234,11 @@ def run(modules: Sequence[str], tests: Sequence[str], budget_s: float, timeout_s
             if time.monotonic() - started > budget_s:
                 results["skipped"].append(mutant)
                 continue
-            selected = sorted(covered[mutant.module].get(mutant.line, set()))
+            # Unit tests first: with -x the first failure kills, and they fail fastest.
+            selected = sorted(
+                covered[mutant.module].get(mutant.line, set()),
+                key=lambda test: (not test.startswith("tests/unit/"), test),
+            )
             if not selected:
                 results["not run"].append(mutant)
                 continue

@@ -75,6 +75,20 @@ def test_each_ending_has_an_outcome_and_an_actionable_error(
         assert "Traceback" not in error.message
 
 
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        ("SUCCEEDED", "ended without publishing a version"),
+        ("FAILED", "stopped on an internal error"),
+        ("TIMED_OUT", "did not finish within its time limit"),
+    ],
+)
+def test_each_ending_says_how_the_run_ended(status: str, says: str) -> None:
+    _, error = reconcile.ending(EndedRun("acme.m", "run_1", status))
+    assert error is not None
+    assert says in error.message
+
+
 def test_event_input_names_the_run() -> None:
     detail = {
         "executionArn": _execution("run_1"),
