@@ -100,5 +100,12 @@ bench-scoring: $(VENV)/.installed  ## benchmark: warm scoring latency and cold a
 
 test: lint typecheck template-check validate build sam-image coverage openapi-check  ## everything CI runs
 
+# Mutation testing of the core (tools/mutation.py); CPU heavy, so not part of `make test`.
+MUTATION_MODULES := shared/u22a8/data/models_repo.py shared/u22a8/domain/runs_service.py shared/u22a8/domain/reconcile.py
+MUTATION_MINUTES ?= 90
+.PHONY: mutation
+mutation: $(VENV)/.installed  ## mutation testing of models_repo, runs_service, reconcile (slow; MUTATION_MINUTES=90)
+	$(PY) tools/mutation.py $(MUTATION_MODULES) --tests tests/unit tests/integration --budget-minutes $(MUTATION_MINUTES)
+
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage

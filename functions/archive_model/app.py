@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from u22a8.api.http import caller_namespace, header, make_resolver
 from u22a8.api.responses import model_response
 from u22a8.domain import archive_service
+from u22a8.domain.handles import require_visible
 from u22a8.domain.model import parse_if_match
 from u22a8.observability import logger, metrics
 
@@ -20,8 +21,10 @@ app = make_resolver()
 
 @app.delete("/v1/models/<handle>")
 def archive_model(handle: str) -> Response[str]:
+    namespace = caller_namespace(app)
+    require_visible(handle, namespace)  # 422 or 404 for the handle before the If-Match
     model = archive_service.archive_model(
-        caller_namespace(app), handle, parse_if_match(header(app, "If-Match"))
+        namespace, handle, parse_if_match(header(app, "If-Match"), handle)
     )
     metrics.add_metric(name="ModelsArchived", unit=MetricUnit.Count, value=1)
     return model_response(model)

@@ -9,6 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from u22a8.api import media_types
 from u22a8.api.http import caller_namespace, header, json_body, make_resolver, parse_body
 from u22a8.api.mapping import READ_ONLY_MODEL_FIELDS, changes_from_patch
 from u22a8.api.responses import model_response
@@ -24,12 +25,13 @@ app = make_resolver()
 @app.patch("/v1/models/<handle>")
 def patch_model(handle: str) -> Response[str]:
     require_valid_handle(handle)
-    patch = parse_body(json_body(app), PATCH_MODEL_BODY, READ_ONLY_MODEL_FIELDS)
+    payload = json_body(app, (media_types.JSON, media_types.MERGE_PATCH_JSON))
+    patch = parse_body(payload, PATCH_MODEL_BODY, READ_ONLY_MODEL_FIELDS)
     model = models_service.patch_model(
         caller_namespace(app),
         handle,
         changes_from_patch(patch),
-        parse_if_match(header(app, "If-Match")),
+        parse_if_match(header(app, "If-Match"), handle),
     )
     metrics.add_metric(name="ModelsPatched", unit=MetricUnit.Count, value=1)
     return model_response(model)

@@ -36,7 +36,7 @@ def train(handle: str) -> Response[str]:
     namespace = caller_namespace(app)
     require_visible(handle, namespace)
     key = idempotency.validated_key(header(app, idempotency.IDEMPOTENCY_HEADER))
-    expected_revision = parse_if_match(header(app, "If-Match"))
+    expected_revision = parse_if_match(header(app, "If-Match"), handle)
     payload = json_body(app)
 
     def start() -> idempotency.StoredResponse:

@@ -24,7 +24,8 @@ from tests.integration.run_helpers import (
     started,
     stored,
 )
-from u22a8.data import clients, runs_repo
+from u22a8.config import get_settings
+from u22a8.data import clients, executions, runs_repo
 from u22a8.domain import reconcile, runs_service
 from u22a8.domain.model import ModelState, OperationError
 from u22a8.domain.run import RunStatus, new_run_id
@@ -123,20 +124,29 @@ def test_cancel_returns_a_failed_model_to_failed(api: GatewayClient) -> None:
 
 
 @pytest.mark.usefixtures("model")
-def test_cancelling_twice_is_409(api: GatewayClient) -> None:
+def test_cancelling_twice_is_200_with_the_cancelled_run_and_changes_nothing(
+    api: GatewayClient,
+) -> None:
     run_id = started(api.post(TRAIN, {}))
-    assert _cancel(api, run_id).status == 200
+    first = _cancel(api, run_id)
+    assert first.status == 200
     after = stored()
-    body = problem(_cancel(api, run_id), 409, "run-not-running")
-    assert "cancelled" in body["detail"]
+    again = _cancel(api, run_id)
+    assert again.status == 200, again.body
+    assert again.json() == first.json()
+    assert again.json()["status"] == "cancelled"
     assert stored() == after
 
 
 @pytest.mark.usefixtures("model")
-def test_an_ended_run_cannot_be_cancelled(api: GatewayClient) -> None:
+def test_a_failed_run_cannot_be_cancelled_409_run_finished(api: GatewayClient) -> None:
     run_id = started(api.post(TRAIN, {}))
     assert runs_service.finish_run("acme.m", run_id, "failed", TOO_FEW)
-    problem(_cancel(api, run_id), 409, "run-not-running")
+    after = stored()
+    body = problem(_cancel(api, run_id), 409, "run-finished")
+    assert "failed" in body["detail"]
+    assert _cancel(api, run_id).header("Retry-After") is None
+    assert stored() == after
 
 
 @pytest.mark.usefixtures("model")
@@ -341,3 +351,48 @@ def test_patching_a_busy_model_still_works(api: GatewayClient) -> None:
     reply = api.patch(PATH, {"description": "still busy"})
     assert reply.status == 200, reply.body
     assert reply.json()["state"] == "busy"
+
+
+# --- cancel racing the run's own end ----------------------------------------------------------
+
+
+def _ends_just_before_the_stop(
+    monkeypatch: pytest.MonkeyPatch, run_id: str, status: RunStatus
+) -> None:
+    """The run ends by itself between the cancel's read (still running) and its stop: the
+    workflow's failure step releases it, or its publish does (which marks the run succeeded in
+    the same write; here the release and the mark are two writes made before the stop)."""
+    real_stop = executions.stop
+
+    def stop(execution_arn: str, error: str, cause: str) -> bool:
+        assert runs_service.finish_run("acme.m", run_id, "failed", TOO_FEW)
+        if status is RunStatus.SUCCEEDED:
+            clients.dynamodb().update_item(
+                TableName=get_settings().models_table,
+                Key={"pk": {"S": "MODEL#acme.m"}, "sk": {"S": f"RUN#{run_id}"}},
+                UpdateExpression="SET #status = :s REMOVE #error",
+                ExpressionAttributeNames={"#status": "status", "#error": "error"},
+                ExpressionAttributeValues={":s": {"S": status.value}},
+            )
+        return real_stop(execution_arn, error, cause)
+
+    monkeypatch.setattr(executions, "stop", stop)
+
+
+@pytest.mark.usefixtures("model")
+@pytest.mark.parametrize("status", [RunStatus.SUCCEEDED, RunStatus.FAILED])
+def test_cancel_racing_a_run_that_just_ended_is_409_run_finished_and_changes_nothing(
+    api: GatewayClient, monkeypatch: pytest.MonkeyPatch, status: RunStatus
+) -> None:
+    run_id = started(api.post(TRAIN, {}))
+    _ends_just_before_the_stop(monkeypatch, run_id, status)
+    reply = _cancel(api, run_id)
+    body = problem(reply, 409, "run-finished")
+    assert status.value in body["detail"]
+    assert reply.header("Retry-After") is None
+    assert run(run_id).status is status  # the cancel did not overwrite how it ended
+    model = stored()
+    assert model.state is ModelState.FAILED
+    assert model.last_operation is not None
+    assert model.last_operation.status == "failed"
+    _assert_released()

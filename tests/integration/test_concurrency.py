@@ -6,6 +6,7 @@ followed by a write.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -22,8 +23,16 @@ WRITERS = 20
 
 
 def _all_at_once[T](count: int, request: Callable[[int], T]) -> list[T]:
+    """``count`` requests released together by a barrier, so that each one's read and write
+    interleave with the others' (without it, threads start one by one and mostly run alone)."""
+    start = threading.Barrier(count)
+
+    def one(i: int) -> T:
+        start.wait(timeout=30)
+        return request(i)
+
     with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(request, range(count)))
+        return list(pool.map(one, range(count)))
 
 
 @pytest.fixture
@@ -157,3 +166,24 @@ def test_patches_racing_an_archive_never_change_an_archived_model(
     stored = models_repo.get(HANDLE)
     assert stored is not None
     assert stored.revision == archived_revision == model.revision + len(applied) + 1
+
+
+def test_concurrent_cancels_of_one_run_all_answer_200_and_release_once(
+    api: GatewayClient, model: Model
+) -> None:
+    reply = api.post(f"{PATH}/train", {"effort": "low"})
+    assert reply.status == 202, reply.body
+    run_id = reply.json()["run_id"]
+    busy = models_repo.get(HANDLE)
+    assert busy is not None
+
+    replies = _all_at_once(WRITERS, lambda _: api.post(f"{PATH}/runs/{run_id}/cancel"))
+
+    assert [r.status for r in replies] == [200] * WRITERS, [r.body for r in replies]
+    assert {r.json()["status"] for r in replies} == {"cancelled"}
+    assert {r.json()["run_id"] for r in replies} == {run_id}
+    released = models_repo.get(HANDLE)
+    assert released is not None
+    assert released.state.value == "draft"
+    assert released.revision == busy.revision + 1  # released by exactly one of them
+    assert released.current_run_id is None

@@ -106,15 +106,28 @@ def _sweep_later() -> reconcile.SweepReport:
     )
 
 
+# What a claim adds to the model item and every release removes.
+HOLD_ATTRIBUTES = ("current_run_id", "state_before_run", "operation_before_run", "gsi2pk")
+
+
 def _no_orphan() -> None:
-    """No model is busy, and no run is running, without an execution behind it."""
+    """A run is running exactly while it holds the busy model with an execution behind it: no
+    busy model without its running, started run; no running run that holds nothing; no hold left
+    on an idle model (the sweep would never look at it again)."""
     started_runs = {execution["name"] for execution in executions()}
     model = stored()
+    running = {
+        item["run_id"]["S"]
+        for item in run_items()
+        if item["status"]["S"] == RunStatus.RUNNING.value
+    }
     if model.state is ModelState.BUSY:
         assert model.current_run_id in started_runs
-    for item in run_items():
-        if item["status"]["S"] == RunStatus.RUNNING.value:
-            assert item["run_id"]["S"] in started_runs, item
+        assert running == {model.current_run_id}
+    else:
+        assert running == set()
+        item = raw_item()
+        assert [a for a in HOLD_ATTRIBUTES if a in item] == []
 
 
 @pytest.mark.parametrize(("code", "status"), [(THROTTLED, 503), (UNEXPECTED, 500)])

@@ -256,6 +256,22 @@ def test_filtered_pagination_covers_every_match_exactly_once(api: GatewayClient)
 
 
 @pytest.mark.usefixtures("clock")
+def test_a_filtered_page_never_holds_more_than_limit(api: GatewayClient) -> None:
+    """A sparse stretch then a dense one: the first query finds one match in ``limit`` items,
+    so the next must ask for no more than the two still missing, or the page overflows."""
+    handles = [f"acme.m{i:02d}" for i in range(10)]
+    for handle in handles:
+        _create(api, handle)
+    ready = ["acme.m09", "acme.m06", "acme.m05", "acme.m04", "acme.m03"]  # newest first
+    for handle in ready:
+        _set_state(handle, "ready")
+    pages = _walk(api, "state=ready&limit=3")
+    assert all(len(page) <= 3 for page in pages), pages
+    assert pages[0] == ready[:3]
+    assert [h for page in pages for h in page] == ready
+
+
+@pytest.mark.usefixtures("clock")
 def test_a_sparse_filter_may_give_a_short_page_but_the_cursor_finds_the_rest(
     api: GatewayClient,
 ) -> None:

@@ -38,7 +38,8 @@ class Blocker:
 
     def __call__(self, event: dict[str, Any]) -> Any:
         self.entered.set()
-        self.release.wait(WAIT_S)
+        # A test that never releases the step would otherwise go on as if it had.
+        assert self.release.wait(WAIT_S), "the test did not release the held step in time"
         return self.real(event)
 
 

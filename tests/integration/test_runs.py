@@ -150,7 +150,7 @@ def test_a_cursor_must_point_into_this_models_runs(api: GatewayClient) -> None:
         _cursor({"pk": "MODEL#globex.m", "sk": f"RUN#{other[0]}"}),
         "not-a-cursor",
     ):
-        body = problem(api.get(f"{RUNS}?cursor={cursor}"), 422, "validation-error")
+        body = problem(api.get(f"{RUNS}?cursor={cursor}"), 422, "invalid-cursor")
         assert body["errors"][0]["loc"] == ["query", "cursor"]
 
 

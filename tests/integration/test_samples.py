@@ -241,10 +241,10 @@ def test_invalid_bodies_are_422_naming_the_field(
     assert _all_samples(api) == []
 
 
-def test_a_non_finite_score_is_422(api: GatewayClient, model: str) -> None:
+def test_a_non_finite_score_is_not_json_400(api: GatewayClient, model: str) -> None:
     raw = b'{"samples": [{"text": "b", "scores": {"Clarity": NaN}}]}'
-    problem = _problem(api.request("POST", SAMPLES, raw=raw), 422, "validation-error")
-    assert problem["errors"][0]["loc"] == ["body", "samples", 0, "scores", "Clarity"]
+    problem = _problem(api.request("POST", SAMPLES, raw=raw), 400, "malformed-json")
+    assert "NaN" in problem["detail"]
 
 
 def test_unknown_criteria_are_422_naming_sample_and_criterion(
@@ -384,9 +384,17 @@ def test_600_samples_in_two_calls_are_listed_in_order(api: GatewayClient, model:
     assert [s["text"] for s in listed] == [f"text {i}" for i in range(600)]
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=ten", "cursor=not-a-cursor"])
-def test_bad_list_parameters_are_422(api: GatewayClient, model: str, query: str) -> None:
-    _problem(api.get(f"{SAMPLES}?{query}"), 422, "validation-error")
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("limit=0", "validation-error"),
+        ("limit=101", "validation-error"),
+        ("limit=ten", "validation-error"),
+        ("cursor=not-a-cursor", "invalid-cursor"),
+    ],
+)
+def test_bad_list_parameters_are_422(api: GatewayClient, model: str, query: str, code: str) -> None:
+    _problem(api.get(f"{SAMPLES}?{query}"), 422, code)
 
 
 def test_a_cursor_only_works_for_the_model_that_issued_it(api: GatewayClient, model: str) -> None:
@@ -394,12 +402,12 @@ def test_a_cursor_only_works_for_the_model_that_issued_it(api: GatewayClient, mo
     api.post(SAMPLES, _batch(0, 3))
     cursor = api.get(f"{SAMPLES}?limit=1").json()["next_cursor"]
     problem = _problem(
-        api.get(f"/v1/models/acme.second/samples?cursor={cursor}"), 422, "validation-error"
+        api.get(f"/v1/models/acme.second/samples?cursor={cursor}"), 422, "invalid-cursor"
     )
     assert problem["errors"][0]["loc"] == ["query", "cursor"]
     _create(api, "acme.third")
     models_cursor = api.get("/v1/models?limit=1").json()["next_cursor"]
-    _problem(api.get(f"{SAMPLES}?cursor={models_cursor}"), 422, "validation-error")
+    _problem(api.get(f"{SAMPLES}?cursor={models_cursor}"), 422, "invalid-cursor")
 
 
 def test_an_empty_model_lists_nothing(api: GatewayClient, model: str) -> None:

@@ -93,7 +93,7 @@ def test_a_cursor_of_another_model_or_listing_is_422(api: GatewayClient, model: 
         seed_version(HANDLE, n)
     foreign = api.get("/v1/models/acme.other/versions?limit=1").json()["next_cursor"]
     assert foreign
-    problem(api.get(f"{VERSIONS}?cursor={foreign}"), 422, "validation-error")
+    problem(api.get(f"{VERSIONS}?cursor={foreign}"), 422, "invalid-cursor")
     samples_cursor = api.get(f"/v1/models/{HANDLE}/samples?limit=1").json()["next_cursor"]
     assert samples_cursor is None  # no samples; forge a SAMPLE# cursor instead
     forged = (
@@ -103,8 +103,8 @@ def test_a_cursor_of_another_model_or_listing_is_422(api: GatewayClient, model: 
         .decode()
         .rstrip("=")
     )
-    problem(api.get(f"{VERSIONS}?cursor={forged}"), 422, "validation-error")
-    problem(api.get(f"{VERSIONS}?cursor=not-a-cursor"), 422, "validation-error")
+    problem(api.get(f"{VERSIONS}?cursor={forged}"), 422, "invalid-cursor")
+    problem(api.get(f"{VERSIONS}?cursor=not-a-cursor"), 422, "invalid-cursor")
     problem(api.get(f"{VERSIONS}?limit=0"), 422, "validation-error")
     problem(api.get(f"{VERSIONS}?limit=101"), 422, "validation-error")
 

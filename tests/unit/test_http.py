@@ -31,7 +31,7 @@ def _event(
         "resource": path,
         "path": path,
         "httpMethod": method,
-        "headers": headers,
+        "headers": {"Content-Type": "application/json"} if headers is None else headers,
         "multiValueHeaders": None,
         "queryStringParameters": None,
         "multiValueQueryStringParameters": None,

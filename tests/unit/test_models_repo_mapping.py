@@ -17,7 +17,7 @@ from u22a8.data.models_repo import (
     model_from_item,
     model_pk,
 )
-from u22a8.domain.errors import InvalidInput
+from u22a8.domain.errors import InvalidCursor
 from u22a8.domain.model import AutoPrune, LastOperation, Model, ModelState, OperationError
 
 
@@ -122,7 +122,7 @@ def test_cursor_round_trip_is_url_safe() -> None:
     cursor = encode_cursor(LAST_KEY)
     assert "=" not in cursor
     assert set(cursor) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-    assert decode_cursor(cursor, "NS#acme#LIVE") == LAST_KEY
+    assert decode_cursor(cursor, "acme", archived=False) == LAST_KEY
 
 
 def _forge(plain: Any) -> str:
@@ -133,22 +133,34 @@ PLAIN = {k: v["S"] for k, v in LAST_KEY.items()}
 
 
 @pytest.mark.parametrize(
-    ("cursor", "partition"),
+    ("cursor", "namespace", "archived"),
     [
-        (encode_cursor(LAST_KEY), "NS#globex#LIVE"),  # another tenant's listing
-        (encode_cursor(LAST_KEY), "NS#acme#ARCHIVED"),  # another listing of the same tenant
-        ("!!!!", "NS#acme#LIVE"),
-        ("abc", "NS#acme#LIVE"),  # bad padding
-        (base64.urlsafe_b64encode(b"\xff\xfe").decode(), "NS#acme#LIVE"),  # not UTF-8
-        (_forge("just a string"), "NS#acme#LIVE"),
-        (_forge([PLAIN]), "NS#acme#LIVE"),
-        (_forge({k: v for k, v in PLAIN.items() if k != "sk"}), "NS#acme#LIVE"),
-        (_forge({**PLAIN, "extra": "x"}), "NS#acme#LIVE"),
-        (_forge({**PLAIN, "sk": 1}), "NS#acme#LIVE"),
-        (_forge({**PLAIN, "gsi1pk": "NS#globex#LIVE"}), "NS#acme#LIVE"),
+        (encode_cursor(LAST_KEY), "globex", False),  # another tenant's listing
+        (encode_cursor(LAST_KEY), "acme", True),  # another listing of the same tenant
+        ("!!!!", "acme", False),
+        ("abc", "acme", False),  # bad padding
+        (base64.urlsafe_b64encode(b"\xff\xfe").decode(), "acme", False),  # not UTF-8
+        (_forge("just a string"), "acme", False),
+        (_forge([PLAIN]), "acme", False),
+        (_forge({k: v for k, v in PLAIN.items() if k != "sk"}), "acme", False),
+        (_forge({**PLAIN, "extra": "x"}), "acme", False),
+        (_forge({**PLAIN, "sk": 1}), "acme", False),
+        (_forge({**PLAIN, "gsi1pk": "NS#globex#LIVE"}), "acme", False),
+        # Edited values of the right names: each is a key no listing of acme's ever issues.
+        (_forge({**PLAIN, "sk": "SAMPLE#x"}), "acme", False),
+        (_forge({**PLAIN, "pk": "MODEL#globex.m"}), "acme", False),
+        (_forge({**PLAIN, "pk": "MODEL#acme.other"}), "acme", False),  # not the sort key's model
+        (_forge({**PLAIN, "gsi1sk": "2026-05-01T09:00:00.000Z#globex.m"}), "acme", False),
+        (_forge({**PLAIN, "gsi1sk": "yesterday#acme.m"}), "acme", False),
+        (_forge({**PLAIN, "gsi1sk": "2026-05-01T09:00:00.000Z#acme.m\n"}), "acme", False),
+        (_forge({**PLAIN, "pk": "MODEL#acme." + "m" * 64}), "acme", False),
+        ("A" * 2000, "acme", False),  # longer than any cursor issued
     ],
 )
-def test_bad_or_foreign_cursors_are_422(cursor: str, partition: str) -> None:
-    with pytest.raises(InvalidInput) as caught:
-        decode_cursor(cursor, partition)
+def test_bad_or_foreign_cursors_are_422_invalid_cursor(
+    cursor: str, namespace: str, archived: bool
+) -> None:
+    with pytest.raises(InvalidCursor) as caught:
+        decode_cursor(cursor, namespace, archived)
+    assert caught.value.code == "invalid-cursor"
     assert caught.value.errors[0].loc == ("query", "cursor")

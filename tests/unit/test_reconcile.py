@@ -75,6 +75,20 @@ def test_each_ending_has_an_outcome_and_an_actionable_error(
         assert "Traceback" not in error.message
 
 
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        ("SUCCEEDED", "ended without publishing a version"),
+        ("FAILED", "stopped on an internal error"),
+        ("TIMED_OUT", "did not finish within its time limit"),
+    ],
+)
+def test_each_ending_says_how_the_run_ended(status: str, says: str) -> None:
+    _, error = reconcile.ending(EndedRun("acme.m", "run_1", status))
+    assert error is not None
+    assert says in error.message
+
+
 def test_event_input_names_the_run() -> None:
     detail = {
         "executionArn": _execution("run_1"),
@@ -208,3 +222,20 @@ def test_a_sweep_that_could_not_check_every_model_fails_visibly(
     monkeypatch.setattr(reconcile, "sweep", lambda arn: report)  # app calls reconcile.sweep
     with pytest.raises(reconcile.SweepIncomplete, match="1 busy models could not be checked"):
         app.handler({}, lambda_context("SweepStuckRunsFunction"))
+
+
+@pytest.mark.parametrize("started_at", [None, "", "not a time"])
+def test_a_busy_model_whose_run_has_no_start_time_and_no_execution_is_released(
+    monkeypatch: pytest.MonkeyPatch, finished: list[tuple[str, ...]], started_at: str | None
+) -> None:
+    """Without a start time there is no grace to wait for: the claim is taken back, and the
+    sweep does not stumble on it (comparing no time with the grace would raise)."""
+    busy = [busy_index.BusyModel("acme.timeless", "run_timeless", started_at)]
+    monkeypatch.setattr(busy_index, "busy_models", lambda: iter(busy))
+    monkeypatch.setattr(execution_status, "describe", lambda arn: None)
+
+    report = reconcile.sweep(MACHINE, now=NOW)
+
+    assert report.errors == []
+    assert report.reconciled == ["run_timeless"]
+    assert finished == [("acme.timeless", "run_timeless", "undo", "start-failed")]

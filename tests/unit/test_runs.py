@@ -128,7 +128,7 @@ def test_model_busy_names_the_running_run_in_the_problem() -> None:
     ("error", "status"),
     [
         (errors.RunNotFound("acme.m", "run_x"), 404),
-        (errors.RunNotRunning("acme.m", "run_x", "cancelled"), 409),
+        (errors.RunFinished("acme.m", "run_x", "succeeded"), 409),
         (errors.ModelBusy("acme.m", "run_x"), 409),
     ],
 )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pydantic_core import ValidationError
 
 from u22a8.api.sample_mapping import new_samples, sample_page, sample_resource
 from u22a8.api.sample_schemas import ADD_SAMPLES_BODY
 from u22a8.data import cursors, models_repo, samples_repo
-from u22a8.domain.errors import InvalidInput
+from u22a8.domain.errors import InvalidCursor
 from u22a8.domain.sample import Sample, SamplePage, is_valid_sample_id, new_sample_id
 
 
@@ -68,44 +70,52 @@ def test_sample_resource_shape() -> None:
 
 # --- cursors -------------------------------------------------------------------------------------
 
-KEYS = frozenset({"pk", "sk"})
+SAMPLE_ID = "smp_" + "0" * 28
+SHAPE: cursors.Shape = {"pk": "MODEL#acme.a", "sk": re.compile(r"SAMPLE#smp_[0-9a-f]{28}")}
 
 
 def test_a_cursor_round_trips() -> None:
-    key = {"pk": {"S": "MODEL#acme.a"}, "sk": {"S": "SAMPLE#smp_1"}}
+    key = {"pk": {"S": "MODEL#acme.a"}, "sk": {"S": f"SAMPLE#{SAMPLE_ID}"}}
     cursor = cursors.encode(key)
     assert "=" not in cursor
-    assert cursors.decode(cursor, KEYS, {"pk": "MODEL#acme.a"}, {"sk": "SAMPLE#"}) == key
+    assert cursors.decode(cursor, SHAPE) == key
 
 
 @pytest.mark.parametrize(
     "key",
     [
-        {"pk": {"S": "MODEL#acme.b"}, "sk": {"S": "SAMPLE#smp_1"}},  # another model
+        {"pk": {"S": "MODEL#acme.b"}, "sk": {"S": f"SAMPLE#{SAMPLE_ID}"}},  # another model
         {"pk": {"S": "MODEL#acme.a"}, "sk": {"S": "META"}},  # not a sample key
+        {"pk": {"S": "MODEL#acme.a"}, "sk": {"S": "SAMPLE#smp_1"}},  # no sample id of ours
+        {"pk": {"S": "MODEL#acme.a"}, "sk": {"S": f"SAMPLE#{SAMPLE_ID}x"}},  # a suffix
         {"pk": {"S": "MODEL#acme.a"}},  # missing attribute
         {"pk": {"S": "MODEL#acme.a"}, "sk": {"S": "SAMPLE#"}, "gsi1pk": {"S": "x"}},  # extra one
     ],
 )
 def test_a_cursor_of_another_listing_is_refused(key: dict[str, dict[str, str]]) -> None:
-    with pytest.raises(InvalidInput) as info:
-        cursors.decode(cursors.encode(key), KEYS, {"pk": "MODEL#acme.a"}, {"sk": "SAMPLE#"})
+    with pytest.raises(InvalidCursor) as info:
+        cursors.decode(cursors.encode(key), SHAPE)
     assert info.value.errors[0].loc == ("query", "cursor")
 
 
-@pytest.mark.parametrize("cursor", ["%%%", "bm90IGpzb24", "WzFd", "eyJwayI6IDF9"])
+@pytest.mark.parametrize("cursor", ["%%%", "bm90IGpzb24", "WzFd", "eyJwayI6IDF9", "", "a" * 1025])
 def test_garbage_cursors_are_refused(cursor: str) -> None:
-    with pytest.raises(InvalidInput):
-        cursors.decode(cursor, KEYS, {})
+    with pytest.raises(InvalidCursor):
+        cursors.decode(cursor, SHAPE)
+
+
+def test_a_consistency_check_across_attributes_is_applied() -> None:
+    cursor = cursors.encode({"pk": {"S": "MODEL#acme.a"}, "sk": {"S": f"SAMPLE#{SAMPLE_ID}"}})
+    assert cursors.decode(cursor, SHAPE, lambda key: key["pk"] == "MODEL#acme.a")
+    with pytest.raises(InvalidCursor):
+        cursors.decode(cursor, SHAPE, lambda key: False)
 
 
 def test_sample_cursors_are_checked_against_their_model() -> None:
-    cursor = samples_repo.cursor_after("acme.a", "smp_" + "0" * 28)
-    assert cursors.decode(
-        cursor, samples_repo.SAMPLE_KEYS, {"pk": "MODEL#acme.a"}, {"sk": "SAMPLE#"}
-    )
-    with pytest.raises(InvalidInput):
-        cursors.decode(cursor, samples_repo.SAMPLE_KEYS, {"pk": "MODEL#acme.b"})
+    cursor = samples_repo.cursor_after("acme.a", SAMPLE_ID)
+    assert cursors.decode(cursor, SHAPE)
+    with pytest.raises(InvalidCursor):
+        cursors.decode(cursor, {**SHAPE, "pk": "MODEL#acme.b"})
 
 
 def test_models_listing_cursors_still_work_through_the_shared_module() -> None:
@@ -113,11 +123,13 @@ def test_models_listing_cursors_still_work_through_the_shared_module() -> None:
         "pk": {"S": "MODEL#acme.a"},
         "sk": {"S": "META"},
         "gsi1pk": {"S": "NS#acme#LIVE"},
-        "gsi1sk": {"S": "2026#acme.a"},
+        "gsi1sk": {"S": "2026-01-01T00:00:00.000Z#acme.a"},
     }
     cursor = models_repo.encode_cursor(key)
-    assert models_repo.decode_cursor(cursor, "NS#acme#LIVE") == key
-    with pytest.raises(InvalidInput):
-        models_repo.decode_cursor(cursor, "NS#globex#LIVE")
-    with pytest.raises(InvalidInput):
-        models_repo.decode_cursor(samples_repo.cursor_after("acme.a", "smp_1"), "NS#acme#LIVE")
+    assert models_repo.decode_cursor(cursor, "acme", archived=False) == key
+    with pytest.raises(InvalidCursor):
+        models_repo.decode_cursor(cursor, "globex", archived=False)
+    with pytest.raises(InvalidCursor):
+        models_repo.decode_cursor(
+            samples_repo.cursor_after("acme.a", SAMPLE_ID), "acme", archived=False
+        )

@@ -9,13 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-from u22a8.api import problems
+from u22a8.api import media_types, problems, strict_json
 from u22a8.domain import errors
 from u22a8.observability import logger
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pydantic_core is imported only by handlers that validate a 
     from u22a8.api.bodies import RequestBody
 
 MAX_BODY_BYTES = 1024 * 1024
-JSON_CONTENT_TYPE = "application/json"
+JSON_CONTENT_TYPE = media_types.JSON
 
 
 def make_resolver() -> APIGatewayRestResolver:
@@ -82,8 +82,10 @@ def header(app: APIGatewayRestResolver, name: str) -> str | None:
     return app.current_event.headers.get(name) if app.current_event.headers else None
 
 
-def json_body(app: APIGatewayRestResolver) -> Any:
-    """The request body as JSON; 413 over 1 MiB, 400 when it is not JSON. Empty means ``{}``."""
+def json_body(app: APIGatewayRestResolver, accepted: Sequence[str] = (JSON_CONTENT_TYPE,)) -> Any:
+    """The request body as one strict JSON value: 413 over 1 MiB, 415 unless it is of an
+    ``accepted`` media type, 400 when it is not strict JSON (``u22a8.api.strict_json``). An empty
+    body needs no type and means ``{}``."""
     event = app.current_event
     raw = event.body or ""
     if event.is_base64_encoded:
@@ -101,10 +103,8 @@ def json_body(app: APIGatewayRestResolver) -> Any:
         )
     if not data.strip():
         return {}
-    try:
-        return json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise errors.MalformedJson(f"The request body is not valid JSON: {exc}.") from exc
+    media_types.require_accepted(header(app, "Content-Type"), accepted)
+    return strict_json.loads(data)
 
 
 def parse_body[BodyT: Mapping[str, Any]](

@@ -171,13 +171,21 @@ TAGS: dict[str, str] = {
 
 # What each problem `type` (its code after https://u22a8.ai/problems/) means, in a caller's terms.
 PROBLEM_TYPES: dict[type[errors.DomainError], str] = {
-    errors.MalformedJson: "the body is not valid JSON",
+    errors.MalformedJson: (
+        "the body is not one strict JSON value (syntax, UTF-8, a duplicate key, nesting over 32 "
+        "levels, an over-long number); `detail` says which"
+    ),
+    errors.UnsupportedMediaType: "the body's Content-Type is not one the operation reads",
+    errors.InvalidCursor: "the cursor was not issued by this listing to you; start without it",
     errors.PayloadTooLarge: "the body is over 1 MiB",
     errors.InvalidInput: "fields, parameters or headers break the contract; `errors` names each",
     errors.ModelNotFound: "no such model in your namespace (other tenants' models look the same)",
     errors.HandleTaken: "a model with this handle exists; archived models keep their handle",
     errors.ModelArchived: "the model is archived: it can be read but no longer changed",
-    errors.PreconditionFailed: "the model changed since the ETag sent in If-Match; GET and retry",
+    errors.PreconditionFailed: (
+        "If-Match is not the model's current ETag (it changed since, or the value is no ETag "
+        "this server issued; `detail` says which); GET and retry"
+    ),
     errors.IdempotencyKeyReused: "this Idempotency-Key was used with a different body",
     errors.RequestInProgress: "a request with this Idempotency-Key is still running; retry",
     errors.SampleNotFound: "the model has no sample with this id",
@@ -187,7 +195,7 @@ PROBLEM_TYPES: dict[type[errors.DomainError], str] = {
     errors.NoActiveVersion: "the model has no active version yet: train it first, then score",
     errors.RunNotFound: "the model has no run with this id",
     errors.ModelBusy: "another run holds the model; `run_id` names it: wait for it, or cancel it",
-    errors.RunNotRunning: "the run has already ended (succeeded, failed or cancelled)",
+    errors.RunFinished: "the run has already succeeded or failed: there is nothing to cancel",
     errors.ServiceBusy: "a dependency is throttling; nothing was changed, retry after Retry-After",
 }
 
@@ -294,7 +302,8 @@ IF_MATCH = Parameter(
     location="header",
     description=(
         "The ETag of the model as last read; the request is refused with 412 if the model has "
-        "changed since. `*` or no header: no check."
+        "changed since, or when the value is not an ETag this server issued for it (a weak or "
+        "unquoted tag, a list). `*` or no header: no check."
     ),
     schema={"type": "string"},
     example='"3"',
@@ -365,9 +374,18 @@ ERROR_RESPONSES: dict[int, ErrorResponse] = {
         (WWW_AUTHENTICATE,),
     ),
     404: ErrorResponse("NotFound", "The resource does not exist."),
-    409: ErrorResponse("Conflict", "The request conflicts with the resource's current state."),
+    409: ErrorResponse(
+        "Conflict",
+        "The request conflicts with the resource's current state; when a retry can resolve it "
+        "(`request-in-progress`), `Retry-After` says when.",
+        (RETRY_AFTER,),
+    ),
     412: ErrorResponse("PreconditionFailed", "The If-Match precondition failed."),
     413: ErrorResponse("PayloadTooLarge", "The request body is too large."),
+    415: ErrorResponse(
+        "UnsupportedMediaType",
+        "The request body was not sent as a media type the operation reads (see `detail`).",
+    ),
     422: ErrorResponse(
         "UnprocessableContent", "The request is well-formed but breaks the contract."
     ),
@@ -548,6 +566,7 @@ OPERATIONS: tuple[Operation, ...] = (
         },
         errors=(
             errors.MalformedJson,
+            errors.UnsupportedMediaType,
             errors.PayloadTooLarge,
             errors.InvalidInput,
             errors.IdempotencyKeyReused,
@@ -577,7 +596,7 @@ OPERATIONS: tuple[Operation, ...] = (
                 ),
             )
         },
-        errors=(errors.InvalidInput,),
+        errors=(errors.InvalidInput, errors.InvalidCursor),
     ),
     Operation(
         method="GET",
@@ -619,6 +638,7 @@ OPERATIONS: tuple[Operation, ...] = (
         },
         errors=(
             errors.MalformedJson,
+            errors.UnsupportedMediaType,
             errors.PayloadTooLarge,
             errors.InvalidInput,
             errors.ModelNotFound,
@@ -703,6 +723,7 @@ OPERATIONS: tuple[Operation, ...] = (
         },
         errors=(
             errors.MalformedJson,
+            errors.UnsupportedMediaType,
             errors.PayloadTooLarge,
             errors.InvalidInput,
             errors.IdempotencyKeyReused,
@@ -737,7 +758,7 @@ OPERATIONS: tuple[Operation, ...] = (
                 ),
             )
         },
-        errors=(errors.InvalidInput, errors.ModelNotFound),
+        errors=(errors.InvalidInput, errors.InvalidCursor, errors.ModelNotFound),
     ),
     Operation(
         method="DELETE",
@@ -781,7 +802,7 @@ OPERATIONS: tuple[Operation, ...] = (
                 ),
             )
         },
-        errors=(errors.InvalidInput, errors.ModelNotFound),
+        errors=(errors.InvalidInput, errors.InvalidCursor, errors.ModelNotFound),
     ),
     Operation(
         method="GET",
@@ -830,6 +851,7 @@ OPERATIONS: tuple[Operation, ...] = (
         },
         errors=(
             errors.MalformedJson,
+            errors.UnsupportedMediaType,
             errors.PayloadTooLarge,
             errors.InvalidInput,
             errors.ModelNotFound,
@@ -903,6 +925,7 @@ OPERATIONS: tuple[Operation, ...] = (
         },
         errors=(
             errors.MalformedJson,
+            errors.UnsupportedMediaType,
             errors.PayloadTooLarge,
             errors.InvalidInput,
             errors.IdempotencyKeyReused,
@@ -939,7 +962,7 @@ OPERATIONS: tuple[Operation, ...] = (
                 ),
             )
         },
-        errors=(errors.InvalidInput, errors.ModelNotFound),
+        errors=(errors.InvalidInput, errors.InvalidCursor, errors.ModelNotFound),
     ),
     Operation(
         method="GET",
@@ -975,7 +998,9 @@ OPERATIONS: tuple[Operation, ...] = (
         description=(
             "Stops a running run. It ends `cancelled`, publishes nothing, and the model returns "
             "to the state it had before the run (a ready model keeps serving its active "
-            "version). A run that has already ended is `409 run-not-running`."
+            "version). Idempotent: a run already cancelled is `200` with the run (concurrent "
+            "cancels all get `200`); a run that already succeeded or failed is "
+            "`409 run-finished`."
         ),
         tags=("training",),
         parameters=(HANDLE, RUN_ID),
@@ -999,7 +1024,7 @@ OPERATIONS: tuple[Operation, ...] = (
             errors.ModelNotFound,
             errors.RunNotFound,
             errors.ModelArchived,
-            errors.RunNotRunning,
+            errors.RunFinished,
         ),
     ),
     Operation(
@@ -1039,6 +1064,7 @@ OPERATIONS: tuple[Operation, ...] = (
         },
         errors=(
             errors.MalformedJson,
+            errors.UnsupportedMediaType,
             errors.PayloadTooLarge,
             errors.InvalidInput,
             errors.ModelNotFound,

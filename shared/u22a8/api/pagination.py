@@ -16,13 +16,19 @@ def page_params(query: Mapping[str, str]) -> tuple[int, str | None]:
     raw_limit = query.get("limit")
     limit = DEFAULT_LIMIT
     if raw_limit is not None:
-        if raw_limit.isdigit() and 1 <= int(raw_limit) <= MAX_LIMIT:
+        # ASCII digits only: str.isdigit() also takes superscript and full-width digits (and
+        # int() then fails on the first); three digits are enough for any limit allowed.
+        if _is_ascii_digits(raw_limit, 3) and 1 <= int(raw_limit) <= MAX_LIMIT:
             limit = int(raw_limit)
         else:
             collector.add(("query", "limit"), f"must be an integer from 1 to {MAX_LIMIT}", "range")
     cursor = query.get("cursor") or None
     collector.raise_if_any("Invalid query parameters: limit.")
     return limit, cursor
+
+
+def _is_ascii_digits(raw: str, max_digits: int) -> bool:
+    return 0 < len(raw) <= max_digits and all("0" <= c <= "9" for c in raw)
 
 
 def state_filter(query: Mapping[str, str]) -> ModelState | None:

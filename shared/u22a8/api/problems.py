@@ -21,6 +21,7 @@ class ProblemSpec:
 # Every domain error class maps to exactly one status; subclasses inherit their parent's mapping.
 _SPECS: dict[type[errors.DomainError], ProblemSpec] = {
     errors.MalformedJson: ProblemSpec(400, "Malformed JSON"),
+    errors.UnsupportedMediaType: ProblemSpec(415, "Unsupported media type"),
     errors.InvalidInput: ProblemSpec(422, "Validation error"),
     errors.ModelNotFound: ProblemSpec(404, "Model not found"),
     errors.HandleTaken: ProblemSpec(409, "Handle taken"),
@@ -36,7 +37,7 @@ _SPECS: dict[type[errors.DomainError], ProblemSpec] = {
     errors.NoActiveVersion: ProblemSpec(409, "No active version"),
     errors.RunNotFound: ProblemSpec(404, "Run not found"),
     errors.ModelBusy: ProblemSpec(409, "Model busy"),
-    errors.RunNotRunning: ProblemSpec(409, "Run not running"),
+    errors.RunFinished: ProblemSpec(409, "Run finished"),
     errors.ServiceBusy: ProblemSpec(503, "Service unavailable"),
 }
 _FALLBACK = ProblemSpec(400, "Bad request")
@@ -87,7 +88,7 @@ def from_domain_error(error: errors.DomainError, request_id: str | None) -> Prob
     spec = spec_for(error)
     field_errors = error.errors if isinstance(error, errors.InvalidInput) else None
     headers = {"Content-Type": PROBLEM_CONTENT_TYPE}
-    if isinstance(error, errors.ServiceBusy):
+    if error.retry_after_s is not None:
         headers["Retry-After"] = str(error.retry_after_s)
     body = problem_body(
         error.code,

@@ -1,7 +1,11 @@
 """Opaque pagination cursors: a query's last key, encoded for the client and checked on return.
 
-A cursor is accepted only by the listing that issued it (same key attributes, same partition), so
-editing one cannot page into another tenant's or another model's items.
+Tamper evidence by a strict shape check, not a signature (docs/data-model.md, "Cursors"): a cursor
+is accepted only when every attribute of the key it encodes is exactly what the issuing listing
+can produce for this caller (the partition is the caller's own listing or model, fixed by the
+request, never read from the cursor; each sort-key value must fully match the pattern of the ids
+the listing stores). Anything else is ``422 invalid-cursor``, so the key that reaches DynamoDB is
+always one of this listing's own key shapes, in the caller's partition.
 """
 
 from __future__ import annotations
@@ -9,20 +13,22 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from u22a8.domain.errors import FieldError, InvalidInput
+from u22a8.domain.errors import InvalidCursor
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
+# The longest cursor any listing issues is a model listing's (two handles and a timestamp in
+# base64, well under 400 characters); anything much longer is not ours, and is not decoded.
+MAX_CURSOR_CHARS = 1024
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 
-def invalid_cursor() -> InvalidInput:
-    return InvalidInput(
-        "The cursor is not valid for this listing; start again without it.",
-        [FieldError(loc=("query", "cursor"), msg="invalid cursor", type="cursor")],
-    )
+#: What each key attribute must be: exactly this string, or a value fully matching this pattern.
+type Shape = Mapping[str, str | re.Pattern[str]]
 
 
 def encode(last_key: Mapping[str, Any]) -> str:
@@ -33,23 +39,32 @@ def encode(last_key: Mapping[str, Any]) -> str:
 
 def decode(
     cursor: str,
-    keys: frozenset[str],
-    expected: Mapping[str, str],
-    prefixes: Mapping[str, str] | None = None,
+    shape: Shape,
+    consistent: Callable[[Mapping[str, str]], bool] | None = None,
 ) -> dict[str, AttributeValueTypeDef]:
-    """The key a cursor encodes; 422 unless it has exactly ``keys``, the ``expected`` values and
-    the ``prefixes`` its listing can produce."""
+    """The key a cursor encodes; ``InvalidCursor`` unless it has exactly the attributes of
+    ``shape``, each a string equal to (or fully matching) its entry, and ``consistent`` (a check
+    across attributes, e.g. a model listing's sort key naming the same model as its key) holds."""
+    plain = _plain(cursor)
+    if not isinstance(plain, dict) or set(plain) != set(shape):
+        raise InvalidCursor()
+    for name, expected in shape.items():
+        value = plain[name]
+        if not isinstance(value, str):
+            raise InvalidCursor()
+        matches = value == expected if isinstance(expected, str) else expected.fullmatch(value)
+        if not matches:
+            raise InvalidCursor()
+    if consistent is not None and not consistent(plain):
+        raise InvalidCursor()
+    return {k: {"S": v} for k, v in plain.items()}
+
+
+def _plain(cursor: str) -> Any:
+    if len(cursor) > MAX_CURSOR_CHARS or not _BASE64URL.fullmatch(cursor):
+        raise InvalidCursor()
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        plain = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise invalid_cursor() from exc
-    if (
-        not isinstance(plain, dict)
-        or set(plain) != keys
-        or not all(isinstance(v, str) for v in plain.values())
-        or any(plain[k] != v for k, v in expected.items())
-        or any(not plain[k].startswith(p) for k, p in (prefixes or {}).items())
-    ):
-        raise invalid_cursor()
-    return {k: {"S": v} for k, v in plain.items()}
+        return json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise InvalidCursor() from None

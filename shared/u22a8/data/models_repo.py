@@ -7,6 +7,7 @@ listing by namespace through ``gsi1`` (``gsi1pk = NS#<namespace>#LIVE|ARCHIVED``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -153,16 +154,32 @@ def item_from_model(model: Model) -> dict[str, AttributeValueTypeDef]:
 # --- cursors -----------------------------------------------------------------------------------
 
 
-LISTING_KEYS = frozenset({"pk", "sk", "gsi1pk", "gsi1sk"})
-
-
 def encode_cursor(last_key: Mapping[str, Any]) -> str:
     return cursors.encode(last_key)
 
 
-def decode_cursor(cursor: str, expected_partition: str) -> dict[str, AttributeValueTypeDef]:
-    """Opaque cursors are checked, so one cannot page into another tenant's listing."""
-    return cursors.decode(cursor, LISTING_KEYS, {"gsi1pk": expected_partition})
+# What a listing key's timestamp (``created_at``) and model name look like.
+_TIMESTAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z"
+_NAME = r"[a-z0-9][a-z0-9-]{0,62}"
+
+
+def decode_cursor(cursor: str, namespace: str, archived: bool) -> dict[str, AttributeValueTypeDef]:
+    """The start key of a page of ``namespace``'s listing; 422 for a cursor of any other listing
+    or one not of a model listing's key shape, so one cannot page into another tenant's
+    listing nor send DynamoDB a key of one's own making."""
+    handle = re.escape(namespace) + r"\." + _NAME
+    shape: cursors.Shape = {
+        "gsi1pk": listing_pk(namespace, archived),
+        "gsi1sk": re.compile(f"{_TIMESTAMP}#{handle}"),
+        "pk": re.compile(re.escape(model_pk("")) + handle),
+        "sk": META_SK,
+    }
+    return cursors.decode(cursor, shape, _same_model)
+
+
+def _same_model(key: Mapping[str, str]) -> bool:
+    """The listing key's sort key ends with the handle its partition key names."""
+    return model_pk(key["gsi1sk"].split("#", 1)[1]) == key["pk"]
 
 
 # --- operations --------------------------------------------------------------------------------
@@ -207,7 +224,7 @@ def list_page(
     """Newest first. A state filter may need several queries to fill a page; each query asks for
     no more than is still missing, so the cursor always points right after the last item shown."""
     partition = listing_pk(namespace, archived)
-    start_key = decode_cursor(cursor, partition) if cursor else None
+    start_key = decode_cursor(cursor, namespace, archived) if cursor else None
     models: list[Model] = []
     filter_state = state if state is not None and not archived else None
     for _ in range(10):

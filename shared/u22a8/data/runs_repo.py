@@ -23,6 +23,7 @@ recognized from the refused claim alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,14 @@ from u22a8.data.items import from_item, raise_if_throttled, to_attr, to_item
 from u22a8.data.models_repo import META_SK, model_from_item, model_pk
 from u22a8.data.transactions import Refused, transact_write
 from u22a8.domain.model import Model, ModelState, OperationError
-from u22a8.domain.run import Run, RunningRequest, RunPage, RunStatus, TrainRequest
+from u22a8.domain.run import (
+    RUN_ID_PATTERN,
+    Run,
+    RunningRequest,
+    RunPage,
+    RunStatus,
+    TrainRequest,
+)
 from u22a8.observability import logger
 
 if TYPE_CHECKING:
@@ -44,6 +52,8 @@ if TYPE_CHECKING:
 
 RUN_SK_PREFIX = "RUN#"
 RUN_KEYS = frozenset({"pk", "sk"})
+# A run item's sort key, as a cursor must carry it (u22a8.data.cursors).
+_RUN_SK_SHAPE = re.compile(re.escape(RUN_SK_PREFIX) + RUN_ID_PATTERN.strip("^$"))
 # Attributes that exist on the model item only while a run holds it.
 _RUN_HOLD_ATTRIBUTES = ("current_run_id", "state_before_run", "operation_before_run", "gsi2pk")
 # A transaction that keeps conflicting with others on the same model is retried this often
@@ -435,9 +445,7 @@ def list_page(handle: str, limit: int, cursor: str | None) -> RunPage:
         "ConsistentRead": True,
     }
     if cursor:
-        params["ExclusiveStartKey"] = cursors.decode(
-            cursor, RUN_KEYS, {"pk": partition}, {"sk": RUN_SK_PREFIX}
-        )
+        params["ExclusiveStartKey"] = cursors.decode(cursor, {"pk": partition, "sk": _RUN_SK_SHAPE})
     try:
         response = clients.dynamodb().query(**params)
     except ClientError as error:

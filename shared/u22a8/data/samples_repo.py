@@ -12,6 +12,7 @@ the model's public representation does not change when samples are added.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -31,7 +32,7 @@ from u22a8.data.models_repo import (
 )
 from u22a8.data.transactions import CONDITION_FAILED, transact_write
 from u22a8.domain.model import ModelState
-from u22a8.domain.sample import SAMPLE_ID_PREFIX, Sample, SamplePage
+from u22a8.domain.sample import SAMPLE_ID_PATTERN, SAMPLE_ID_PREFIX, Sample, SamplePage
 from u22a8.observability import logger
 
 if TYPE_CHECKING:
@@ -42,6 +43,8 @@ SAMPLE_SK_PREFIX = "SAMPLE#"
 _AFTER_EVERY_ID = "~"
 _UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SAMPLE_KEYS = frozenset({"pk", "sk"})
+# A sample item's sort key, as a cursor must carry it (u22a8.data.cursors).
+_SAMPLE_SK_SHAPE = re.compile(re.escape(SAMPLE_SK_PREFIX) + SAMPLE_ID_PATTERN.strip("^$"))
 # DynamoDB allows 100 actions per transaction: the samples plus the model's counter update.
 MAX_SAMPLES_PER_TRANSACTION = 99
 # DynamoDB numbers cannot be smaller in magnitude than 1e-130; such labels are stored as 0.
@@ -350,7 +353,7 @@ def list_page(
         "ConsistentRead": True,
     }
     if cursor:
-        start = cursors.decode(cursor, SAMPLE_KEYS, {"pk": partition}, {"sk": SAMPLE_SK_PREFIX})
+        start = cursors.decode(cursor, {"pk": partition, "sk": _SAMPLE_SK_SHAPE})
         # A cursor from before the retention epoch points at purged samples: start after them.
         if str(start["sk"].get("S", "")) >= bounds[":first"]["S"]:
             params["ExclusiveStartKey"] = start

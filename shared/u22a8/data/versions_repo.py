@@ -18,6 +18,7 @@ deleted (the prune is then refused and starts over with the new tags).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 
 VERSION_SK_PREFIX = "VERSION#"
 VERSION_KEYS = frozenset({"pk", "sk"})
+# A version item's sort key (its number, six digits), as a cursor must carry it.
+_VERSION_SK_SHAPE = re.compile(re.escape(VERSION_SK_PREFIX) + "[0-9]{6}")
 # One ConditionCheck of the model plus up to 99 deletes: DynamoDB's 100 actions per transaction.
 MAX_DELETES_PER_TRANSACTION = 99
 
@@ -183,7 +186,7 @@ def list_page(handle: str, limit: int, cursor: str | None) -> StoredVersionPage:
     }
     if cursor:
         params["ExclusiveStartKey"] = cursors.decode(
-            cursor, VERSION_KEYS, {"pk": partition}, {"sk": VERSION_SK_PREFIX}
+            cursor, {"pk": partition, "sk": _VERSION_SK_SHAPE}
         )
     try:
         response = clients.dynamodb().query(**params)

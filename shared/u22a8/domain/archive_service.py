@@ -10,9 +10,9 @@ from u22a8.data import models_repo
 from u22a8.data.models_repo import WriteRefused
 from u22a8.domain import events, runs_service
 from u22a8.domain.clock import utc_now
-from u22a8.domain.errors import PreconditionFailed, ServiceBusy
+from u22a8.domain.errors import ServiceBusy
 from u22a8.domain.handles import require_visible
-from u22a8.domain.model import Model, ModelState
+from u22a8.domain.model import Model, ModelState, precondition_failed
 from u22a8.domain.models_service import refusal_reason
 from u22a8.domain.runs_service import CANCELLED_BY_ARCHIVE
 
@@ -39,9 +39,9 @@ def archive_model(caller_namespace: str, handle: str, expected_revision: int | N
             if existing is not None and existing.state is ModelState.ARCHIVED:
                 return existing
             if existing is None or existing.state is not ModelState.BUSY:
-                raise refusal_reason(handle, refused) from refused
+                raise refusal_reason(handle, refused, expected_revision) from refused
             if expected_revision is not None and existing.revision != expected_revision:
-                raise PreconditionFailed(handle) from refused
+                raise precondition_failed(handle, expected_revision, existing.revision) from refused
             if existing.current_run_id is None:
                 raise RuntimeError(f"model {handle} is busy without a run") from refused
             runs_service.stop_run(handle, existing.current_run_id, CANCELLED_BY_ARCHIVE)

@@ -19,6 +19,8 @@ class DomainError(Exception):
     """Base of every error a caller can cause or see; ``code`` is stable and documented."""
 
     code = "error"
+    # Seconds after which a retry may succeed (sent as ``Retry-After``); ``None``: not retryable.
+    retry_after_s: int | None = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -39,8 +41,35 @@ class InvalidInput(DomainError):
         self.errors = errors or []
 
 
+class InvalidCursor(InvalidInput):
+    """A ``cursor`` this server did not issue for this listing and caller (edited, forged,
+    truncated, or from another listing or namespace)."""
+
+    code = "invalid-cursor"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The cursor is not one this listing issued to you; start again without it.",
+            [FieldError(loc=("query", "cursor"), msg="invalid cursor", type="cursor")],
+        )
+
+
 class MalformedJson(DomainError):
     code = "malformed-json"
+
+
+class UnsupportedMediaType(DomainError):
+    """A non-empty body of a media type the route does not read (or with no ``Content-Type``)."""
+
+    code = "unsupported-media-type"
+
+    def __init__(self, sent: str, accepted: tuple[str, ...]) -> None:
+        names = " or ".join(accepted)
+        super().__init__(
+            f"The request body was sent with {sent}; send it as {names} "
+            "(charset=utf-8 is the only parameter accepted)."
+        )
+        self.accepted = accepted
 
 
 class PayloadTooLarge(DomainError):
@@ -76,9 +105,12 @@ class ModelArchived(DomainError):
 class PreconditionFailed(DomainError):
     code = "precondition-failed"
 
-    def __init__(self, handle: str) -> None:
+    def __init__(self, handle: str, reason: str | None = None) -> None:
+        """``reason`` replaces the usual "has changed" when that is not why (an If-Match that
+        names no ETag this server ever issued for the model)."""
         super().__init__(
-            f"Model '{handle}' has changed since the ETag you sent in If-Match; "
+            reason
+            or f"Model '{handle}' has changed since the ETag you sent in If-Match; "
             "GET it again and retry with the new ETag."
         )
 
@@ -95,6 +127,7 @@ class IdempotencyKeyReused(DomainError):
 
 class RequestInProgress(DomainError):
     code = "request-in-progress"
+    retry_after_s = 1
 
     def __init__(self) -> None:
         super().__init__(
@@ -178,13 +211,15 @@ class ModelBusy(DomainError):
         return {"run_id": self.run_id} if self.run_id else {}
 
 
-class RunNotRunning(DomainError):
-    code = "run-not-running"
+class RunFinished(DomainError):
+    """Cancel of a run that already succeeded or failed: there is nothing left to stop."""
+
+    code = "run-finished"
 
     def __init__(self, handle: str, run_id: str, status: str) -> None:
         super().__init__(
-            f"Run '{run_id}' of model '{handle}' is not running (it is {status}); only a running "
-            "run can be cancelled."
+            f"Run '{run_id}' of model '{handle}' has already {status}; only a running run can "
+            "be cancelled."
         )
         self.run_id = run_id
         self.status = status
@@ -197,7 +232,7 @@ class ServiceBusy(DomainError):
 
     def __init__(self, retry_after_s: int = 1) -> None:
         super().__init__("The service is briefly overloaded; nothing was changed. Retry shortly.")
-        self.retry_after_s = retry_after_s
+        self.retry_after_s: int | None = retry_after_s
 
 
 @dataclass

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from u22a8.domain.errors import PreconditionFailed
+
 
 class ModelState(StrEnum):
     DRAFT = "draft"
@@ -93,19 +95,48 @@ class Model:
         return f'"{self.revision}"'
 
 
-def parse_if_match(header: str | None) -> int | None:
+# Revisions are DynamoDB numbers written by us, from 1; 18 digits is far beyond any reachable one.
+_MAX_REVISION_DIGITS = 18
+
+
+def parse_if_match(header: str | None, handle: str) -> int | None:
     """The revision an ``If-Match`` header expects; ``None`` when absent or ``*``.
 
-    An ETag we never issued can match nothing, which we express as revision -1. That includes a
-    weak one (``W/"3"``): If-Match compares strongly (RFC 9110, 13.1.1), and our ETags are strong.
+    Never raises anything but ``PreconditionFailed``: a value that is not an ETag this server
+    could have issued (``garbage``, ``"²"``, a weak ``W/"3"`` (If-Match compares strongly, RFC
+    9110 13.1.1), a list, a 4,000-digit number) can match nothing, so it is a 412 whose detail
+    says so rather than "the model has changed".
     """
     if header is None:
         return None
     value = header.strip()
     if value == "*" or not value:
         return None
-    value = value.strip('"')
-    return int(value) if value.isdigit() else -1
+    digits = value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else ""
+    if (
+        digits.isascii()
+        and digits.isdigit()
+        and len(digits) <= _MAX_REVISION_DIGITS
+        and (digits == "0" or not digits.startswith("0"))
+    ):
+        return int(digits)
+    raise PreconditionFailed(
+        handle,
+        f"The If-Match header is not an ETag this server issued for model '{handle}' (ours look "
+        'like "3", quotes included; weak ETags and lists never match). GET the model and send '
+        "its ETag.",
+    )
+
+
+def precondition_failed(handle: str, expected: int, current: int) -> PreconditionFailed:
+    """The 412 for an ETag that does not match the model's: stale, or never issued (ahead of it)."""
+    if expected > current:
+        return PreconditionFailed(
+            handle,
+            f"The If-Match header names a revision of model '{handle}' that this server never "
+            "issued. GET the model and send its ETag.",
+        )
+    return PreconditionFailed(handle)
 
 
 class Unset:

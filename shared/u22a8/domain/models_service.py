@@ -18,7 +18,7 @@ from u22a8.domain.errors import (
     PreconditionFailed,
 )
 from u22a8.domain.handles import namespace_of, require_visible
-from u22a8.domain.model import Model, ModelChanges, ModelState
+from u22a8.domain.model import Model, ModelChanges, ModelState, precondition_failed
 
 #: Names a criterion cannot take: a version's ``metrics`` keeps the overall objective under it.
 RESERVED_CRITERIA = frozenset({"objective"})
@@ -76,12 +76,16 @@ def list_models(
     return models_repo.list_page(caller_namespace, archived, state, limit, cursor)
 
 
-def refusal_reason(handle: str, refused: WriteRefused) -> Exception:
+def refusal_reason(
+    handle: str, refused: WriteRefused, expected_revision: int | None = None
+) -> Exception:
     existing = refused.failure.existing
     if existing is None:
         return ModelNotFound(handle)
     if existing.state is ModelState.ARCHIVED:
         return ModelArchived(handle)
+    if expected_revision is not None:
+        return precondition_failed(handle, expected_revision, existing.revision)
     return PreconditionFailed(handle)
 
 
@@ -95,9 +99,9 @@ def patch_model(
         if model.state is ModelState.ARCHIVED:
             raise ModelArchived(handle)
         if expected_revision is not None and expected_revision != model.revision:
-            raise PreconditionFailed(handle)
+            raise precondition_failed(handle, expected_revision, model.revision)
         return model
     try:
         return models_repo.apply_changes(handle, changes, expected_revision, utc_now())
     except WriteRefused as refused:
-        raise refusal_reason(handle, refused) from refused
+        raise refusal_reason(handle, refused, expected_revision) from refused

@@ -22,13 +22,12 @@ from u22a8.domain.errors import (
     ModelArchived,
     ModelBusy,
     ModelNotFound,
-    PreconditionFailed,
+    RunFinished,
     RunNotFound,
-    RunNotRunning,
     ServiceBusy,
 )
 from u22a8.domain.handles import require_visible
-from u22a8.domain.model import ModelState, OperationError
+from u22a8.domain.model import ModelState, OperationError, precondition_failed
 from u22a8.domain.run import (
     RETRAIN,
     START_FAILED,
@@ -173,7 +172,7 @@ def _refused(
         # a 2xx answer a failed If-Match whose change has been made).
         return TrainOutcome(ModelState.BUSY, running.run_id)
     if expected_revision is not None and model.revision != expected_revision:
-        raise PreconditionFailed(handle)
+        raise precondition_failed(handle, expected_revision, model.revision)
     if model.state is ModelState.BUSY:
         raise ModelBusy(handle, running.run_id if running else None)
     if model.state is ModelState.READY:
@@ -260,27 +259,33 @@ def list_runs(caller_namespace: str, handle: str, limit: int, cursor: str | None
 
 def cancel_run(caller_namespace: str, handle: str, run_id: str) -> Run:
     """Stop a running run; the model returns to the state it had before it (its active version,
-    if any, untouched). Answers the run as it ended."""
+    if any, untouched). Answers the run as it ended.
+
+    Idempotent: a run already cancelled (by an earlier or a concurrent cancel, or an archive) is
+    answered as it is, ``200``; one that succeeded or failed is ``409 run-finished``.
+    """
     require_visible(handle, caller_namespace)
     require_valid_run_id(run_id)
     run = runs_repo.get(handle, run_id)
     if run is None:
         raise _missing(handle, run_id)
-    if run.status is not RunStatus.RUNNING:
-        raise _not_running(handle, run)
-    now = utc_now()
-    if stop_run(handle, run_id, CANCELLED_BY_USER, now):
-        return replace(run, status=RunStatus.CANCELLED, finished_at=now)
-    # The run ended meanwhile: cancelled by someone else (the reconciler hears of the stop too),
-    # or it succeeded or failed before the stop took effect.
-    ended = runs_repo.get(handle, run_id)
-    if ended is not None and ended.status is RunStatus.CANCELLED:
-        return ended
-    raise _not_running(handle, ended or run)
+    if run.status is RunStatus.RUNNING:
+        now = utc_now()
+        if stop_run(handle, run_id, CANCELLED_BY_USER, now):
+            return replace(run, status=RunStatus.CANCELLED, finished_at=now)
+        # The run ended meanwhile: cancelled by someone else (the reconciler hears of the stop
+        # too), or it succeeded or failed before the stop took effect. The release wrote the
+        # run's final status in the same transaction, so this read sees it.
+        run = runs_repo.get(handle, run_id) or run
+    return _already_ended(handle, run)
 
 
-def _not_running(handle: str, run: Run) -> Exception:
+def _already_ended(handle: str, run: Run) -> Run:
+    """The answer for a run that is no longer running: itself if cancelled, else 409 (an
+    archived model refuses every change, a repeated cancel included)."""
     model = models_repo.get(handle)
     if model is not None and model.state is ModelState.ARCHIVED:
-        return ModelArchived(handle)
-    return RunNotRunning(handle, run.run_id, run.status.value)
+        raise ModelArchived(handle)
+    if run.status is RunStatus.CANCELLED:
+        return run
+    raise RunFinished(handle, run.run_id, run.status.value)

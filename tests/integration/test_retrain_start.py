@@ -1,0 +1,87 @@
+"""An automatic retrain whose ``StartExecution`` fails takes its claim back, as a train does: the
+ready model keeps serving as before, is not left busy without an execution, and its new-sample
+count stays, so the next sample upload (its stream record) tries again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.helpers import GatewayClient
+from tests.integration.run_helpers import (
+    HANDLE,
+    create,
+    executions,
+    make_ready,
+    raw_item,
+    run,
+    run_items,
+    stored,
+)
+from u22a8.config import get_settings
+from u22a8.data import executions as executions_module
+from u22a8.domain import runs_service
+from u22a8.domain.errors import ServiceBusy
+from u22a8.domain.model import ModelState
+from u22a8.domain.run import RunStatus
+
+HOLD_ATTRIBUTES = ("current_run_id", "state_before_run", "operation_before_run", "gsi2pk")
+
+
+def _enough_new_samples() -> None:
+    boto3.client("dynamodb").update_item(
+        TableName=get_settings().models_table,
+        Key={"pk": {"S": f"MODEL#{HANDLE}"}, "sk": {"S": "META"}},
+        UpdateExpression="SET samples_since_version = :n, sample_count = :n",
+        ExpressionAttributeValues={":n": {"N": str(get_settings().retrain_threshold)}},
+    )
+
+
+def _failing_start(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    names: list[str] = []
+
+    def start(state_machine_arn: str, name: str, payload: Any) -> None:
+        names.append(name)
+        raise executions_module.StartFailed("StartExecution failed: ThrottlingException")
+
+    monkeypatch.setattr(executions_module, "start", start)
+    return names
+
+
+def test_a_retrain_whose_start_fails_undoes_its_claim(
+    api: GatewayClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create(api)
+    make_ready()
+    _enough_new_samples()
+    before_item, before = raw_item(), stored()
+    real_start = executions_module.start
+    names = _failing_start(monkeypatch)
+
+    with pytest.raises(ServiceBusy):
+        runs_service.start_retrain(HANDLE)
+
+    (run_id,) = names
+    after = stored()
+    assert after.state is ModelState.READY
+    assert (after.active_version, after.active_version_id, after.last_operation) == (
+        before.active_version,
+        before.active_version_id,
+        before.last_operation,
+    )
+    item = raw_item()
+    assert [a for a in HOLD_ATTRIBUTES if a in item] == []
+    assert item["samples_since_version"] == before_item["samples_since_version"]
+    failed = run(run_id)
+    assert failed.status is RunStatus.FAILED
+    assert failed.error is not None
+    assert failed.error.code == "start-failed"
+    assert [i["status"]["S"] for i in run_items()] == ["failed"]
+    assert executions() == []
+
+    # The fault passed: the next record starts the retrain.
+    monkeypatch.setattr(executions_module, "start", real_start)
+    assert runs_service.start_retrain(HANDLE) is not None
+    assert stored().state is ModelState.BUSY
