@@ -21,6 +21,7 @@ from local.resources import (
     create_event_buses,
     create_state_machines,
     create_tables,
+    create_webhook_resources,
     function_environment,
     physical_names,
 )
@@ -95,6 +96,7 @@ def aws(
         create_buckets(boto3.client("s3"), names)
         create_event_buses(boto3.client("events"), names)
         create_state_machines(boto3.client("stepfunctions"), names)
+        create_webhook_resources(names)
         for key, value in function_environment(names).items():
             monkeypatch.setenv(key, value)
         _reset_caches()

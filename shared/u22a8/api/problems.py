@@ -37,6 +37,7 @@ _SPECS: dict[type[errors.DomainError], ProblemSpec] = {
     errors.RunNotFound: ProblemSpec(404, "Run not found"),
     errors.ModelBusy: ProblemSpec(409, "Model busy"),
     errors.RunNotRunning: ProblemSpec(409, "Run not running"),
+    errors.WebhookNotFound: ProblemSpec(404, "Webhook not found"),
     errors.ServiceBusy: ProblemSpec(503, "Service unavailable"),
 }
 _FALLBACK = ProblemSpec(400, "Bad request")

@@ -190,6 +190,16 @@ class RunNotRunning(DomainError):
         self.status = status
 
 
+class WebhookNotFound(DomainError):
+    """No such endpoint in the caller's namespace (another tenant's looks exactly the same)."""
+
+    code = "webhook-not-found"
+
+    def __init__(self, webhook_id: str) -> None:
+        super().__init__(f"No webhook endpoint '{webhook_id}' exists in your namespace.")
+        self.webhook_id = webhook_id
+
+
 class ServiceBusy(DomainError):
     """A dependency is throttling us; nothing was written, and the caller should retry later."""
 
