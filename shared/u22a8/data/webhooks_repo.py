@@ -223,7 +223,7 @@ def mark_failing(namespace: str, webhook_id: str, now: str) -> str | None:
         UpdateExpression="SET failing_since = if_not_exists(failing_since, :now)",
         ConditionExpression="attribute_exists(pk)",
         ExpressionAttributeValues={":now": {"S": now}},
-        ReturnValues="UPDATED_NEW",
+        ReturnValues="ALL_NEW",
     )
     return str(response["Attributes"]["failing_since"]["S"]) if response else None
 

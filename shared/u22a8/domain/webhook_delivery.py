@@ -20,7 +20,7 @@ from typing import Any
 
 from u22a8.config import get_settings
 from u22a8.data import webhook_http, webhook_queue, webhook_secrets, webhooks_repo
-from u22a8.domain import webhook_backoff, webhook_urls
+from u22a8.domain import clock, webhook_backoff, webhook_urls
 from u22a8.domain.webhook import (
     DISABLED_AFTER_FAILING,
     MODEL_STATE_CHANGED,
@@ -84,7 +84,7 @@ def event_from_bus(bus_event: Mapping[str, Any]) -> tuple[str, WebhookEvent] | N
     event = WebhookEvent(
         event_id=new_event_id(str(bus_event.get("id", ""))),
         type=event_type,
-        timestamp=str(bus_event.get("time") or _iso(datetime.now(UTC))),
+        timestamp=str(bus_event.get("time") or _iso(clock.current_time())),
         data=data,
     )
     return detail["handle"].split(".", 1)[0], event
@@ -112,7 +112,7 @@ def fan_out(bus_event: Mapping[str, Any], now: datetime | None = None) -> int:
     if parsed is None:
         return 0
     namespace, event = parsed
-    moment = now or datetime.now(UTC)
+    moment = now or clock.current_time()
     messages = [
         delivery_message(webhook, event, 1, moment)
         for webhook in webhooks_repo.list_all(namespace)
@@ -140,11 +140,11 @@ def deliver(
     message: Mapping[str, Any],
     now: datetime | None = None,
     *,
-    send: Sender = webhook_http.post,
-    resolve: webhook_urls.Resolver = webhook_urls.system_resolver,
+    send: Sender | None = None,
+    resolve: webhook_urls.Resolver | None = None,
 ) -> Outcome:
     """Handle one delivery message: make its attempt, record it, and queue what comes next."""
-    moment = now or datetime.now(UTC)
+    moment = now or clock.current_time()
     namespace, webhook_id = str(message["namespace"]), str(message["webhook_id"])
     attempt = int(message["attempt"])
     log = {"webhook_id": webhook_id, "event_id": message["event_id"], "attempt": attempt}
@@ -159,7 +159,14 @@ def deliver(
         logger.info("webhook delivery dropped: endpoint gone, disabled or unsubscribed", extra=log)
         return Outcome.DROPPED
     webhook, stored = found
-    outcome = _attempt(webhook, stored, message, moment, send, resolve)
+    outcome = _attempt(
+        webhook,
+        stored,
+        message,
+        moment,
+        send or webhook_http.post,
+        resolve or webhook_urls.system_resolver,
+    )
     webhooks_repo.put_attempt(
         namespace,
         webhook_id,

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from u22a8.config import get_settings
 from u22a8.data import webhook_queue, webhook_secrets, webhooks_repo
-from u22a8.domain import webhook_urls
+from u22a8.domain import clock, webhook_urls
 from u22a8.domain.errors import FieldError, InvalidInput, WebhookNotFound
 from u22a8.domain.webhook import (
     PING,
@@ -33,11 +33,13 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def check_url(url: str, resolve: webhook_urls.Resolver = webhook_urls.system_resolver) -> None:
+def check_url(url: str, resolve: webhook_urls.Resolver | None = None) -> None:
     """422 on ``body.url`` unless the guard accepts ``url``."""
     try:
         webhook_urls.check(
-            url, allow_local_http=bool(get_settings().webhook_allow_local_http), resolve=resolve
+            url,
+            allow_local_http=bool(get_settings().webhook_allow_local_http),
+            resolve=resolve or webhook_urls.system_resolver,
         )
     except webhook_urls.UrlRefused as refused:
         raise InvalidInput(
@@ -54,7 +56,7 @@ def create_webhook(
     now: datetime | None = None,
 ) -> NewWebhook:
     check_url(url)
-    moment = now or datetime.now(UTC)
+    moment = now or clock.current_time()
     webhook_id = new_webhook_id(int(moment.timestamp() * 1000))
     created = _iso(moment)
     webhook = Webhook(
@@ -91,7 +93,7 @@ def patch_webhook(namespace: str, webhook_id: str, changes: WebhookChanges) -> W
         return get_webhook(namespace, webhook_id)
     if changes.url is not None:
         check_url(changes.url)
-    updated = webhooks_repo.update(namespace, webhook_id, changes, _iso(datetime.now(UTC)))
+    updated = webhooks_repo.update(namespace, webhook_id, changes, _iso(clock.current_time()))
     if updated is None:
         raise WebhookNotFound(webhook_id)
     return updated
@@ -107,7 +109,7 @@ def delete_webhook(namespace: str, webhook_id: str) -> None:
 def rotate_secret(namespace: str, webhook_id: str, now: datetime | None = None) -> NewWebhook:
     """A new secret, shown once; the old one keeps signing alongside for 24 hours."""
     require_valid_webhook_id(webhook_id)
-    moment = now or datetime.now(UTC)
+    moment = now or clock.current_time()
     secret = new_secret()
     rotated = webhooks_repo.rotate_secret(
         namespace,
@@ -125,7 +127,7 @@ def ping(namespace: str, webhook_id: str, now: datetime | None = None) -> Webhoo
     """Queue a ``webhook.ping`` for the endpoint (delivered, signed and retried like any event),
     so the API never waits on the receiver."""
     webhook = get_webhook(namespace, webhook_id)
-    moment = now or datetime.now(UTC)
+    moment = now or clock.current_time()
     event = WebhookEvent(
         event_id=new_event_id(),
         type=PING,
