@@ -96,11 +96,18 @@ def aws(
         create_buckets(boto3.client("s3"), names)
         create_event_buses(boto3.client("events"), names)
         create_state_machines(boto3.client("stepfunctions"), names)
-        create_webhook_resources(names)
         for key, value in function_environment(names).items():
             monkeypatch.setenv(key, value)
         _reset_caches()
         yield names
+
+
+@pytest.fixture
+def webhooks(aws: dict[str, str]) -> dict[str, str]:
+    """``aws`` plus what webhooks need: their queues, the secrets key and the bus rule (apart,
+    because creating a KMS key in moto costs a few hundred milliseconds)."""
+    create_webhook_resources(aws)
+    return aws
 
 
 @pytest.fixture

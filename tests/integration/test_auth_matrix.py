@@ -55,7 +55,7 @@ def _ok(reply: Reply, status: int) -> Any:
 
 
 @pytest.fixture
-def tenant(gateway: Gateway, other_key: str) -> Tenant:
+def tenant(gateway: Gateway, other_key: str, webhooks: dict[str, str]) -> Tenant:
     owner = GatewayClient(gateway, other_key)
     _ok(
         owner.post(

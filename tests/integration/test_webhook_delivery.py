@@ -42,7 +42,7 @@ class Clock:
 
 
 @pytest.fixture
-def local_http(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def local_http(webhooks: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEBHOOK_ALLOW_LOCAL_HTTP", "1")
     get_settings.cache_clear()
 

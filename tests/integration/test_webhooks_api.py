@@ -16,6 +16,8 @@ from u22a8.data import webhook_secrets
 PUBLIC_URL = "https://93.184.215.14/hooks/u22a8"
 PROBLEMS = "https://u22a8.ai/problems/"
 
+pytestmark = pytest.mark.usefixtures("webhooks")
+
 
 def _ok(reply: Reply, status: int) -> Any:
     assert reply.status == status, reply.body
