@@ -9,9 +9,10 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
-from tests.helpers import GatewayClient, Reply
-from u22a8.data import webhook_secrets
+from tests.helpers import GatewayClient, Reply, event_hook
+from u22a8.data import clients, webhook_secrets
 
 PUBLIC_URL = "https://93.184.215.14/hooks/u22a8"
 PROBLEMS = "https://u22a8.ai/problems/"
@@ -221,3 +222,41 @@ def test_malformed_ids_are_422_and_other_tenants_endpoints_are_404(
     assert other.delete(path).status == 404
     assert _ok(other.get("/v1/webhooks"), 200) == {"data": [], "next_cursor": None}
     assert _ok(api.get(path), 200)["enabled"] is True
+
+
+def _throttling(operation: str) -> Any:
+    """A botocore hook that answers ``operation`` with throttling, before it reaches moto."""
+
+    def before_call(model: Any, **_: Any) -> Any:
+        if model.name != operation:
+            return None
+        http = AWSResponse("https://aws.local/", 400, HTTPHeaders(), None)
+        parsed = {
+            "Error": {"Code": "ThrottlingException", "Message": "injected"},
+            "ResponseMetadata": {"HTTPStatusCode": 400, "HTTPHeaders": {}},
+        }
+        return http, parsed
+
+    return event_hook(before_call)
+
+
+@pytest.mark.parametrize(
+    ("client", "operation"), [(clients.kms, "Encrypt"), (clients.sqs, "SendMessage")]
+)
+def test_a_throttled_dependency_is_a_503_with_retry_after(
+    api: GatewayClient, client: Any, operation: str
+) -> None:
+    """Encrypt throttled: a create stores nothing. SendMessage throttled: a ping queues nothing."""
+    existing = _create(api)
+    hook = _throttling(operation)
+    client().meta.events.register("before-call", hook)
+    try:
+        if operation == "Encrypt":
+            reply = api.post("/v1/webhooks", {"url": PUBLIC_URL, "events": ["*"]})
+        else:
+            reply = api.post(f"/v1/webhooks/{existing['id']}/ping")
+    finally:
+        client().meta.events.unregister("before-call", hook)
+    assert reply.status == 503, reply.body
+    assert reply.header("Retry-After") == "1"
+    assert [w["id"] for w in _ok(api.get("/v1/webhooks"), 200)["data"]] == [existing["id"]]

@@ -7,8 +7,12 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from u22a8.config import get_settings
 from u22a8.data import clients
+from u22a8.data.items import error_code
+from u22a8.domain.errors import ServiceBusy
 
 MAX_BATCH = 10  # SendMessageBatch's limit
 
@@ -17,12 +21,21 @@ def _body(message: Mapping[str, Any]) -> str:
     return json.dumps(dict(message), separators=(",", ":"), sort_keys=True)
 
 
+_THROTTLED = frozenset({"ThrottlingException", "RequestThrottled", "OverLimit"})
+
+
 def send_delivery(message: Mapping[str, Any], delay_s: int = 0) -> None:
-    clients.sqs().send_message(
-        QueueUrl=get_settings().webhook_deliveries_queue_url,
-        MessageBody=_body(message),
-        DelaySeconds=delay_s,
-    )
+    """Queue one attempt; SQS throttling is a retryable 503 for the API (a ping)."""
+    try:
+        clients.sqs().send_message(
+            QueueUrl=get_settings().webhook_deliveries_queue_url,
+            MessageBody=_body(message),
+            DelaySeconds=delay_s,
+        )
+    except ClientError as error:
+        if error_code(error) in _THROTTLED:
+            raise ServiceBusy(retry_after_s=1) from error
+        raise
 
 
 def send_deliveries(messages: Sequence[Mapping[str, Any]]) -> None:

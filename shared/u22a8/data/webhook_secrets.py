@@ -7,8 +7,11 @@ another endpoint's item useless.
 
 from __future__ import annotations
 
+from botocore.exceptions import ClientError
+
 from u22a8.config import get_settings
 from u22a8.data import clients
+from u22a8.data.items import raise_if_throttled
 
 
 def _context(webhook_id: str) -> dict[str, str]:
@@ -16,11 +19,16 @@ def _context(webhook_id: str) -> dict[str, str]:
 
 
 def encrypt(webhook_id: str, secret: str) -> bytes:
-    response = clients.kms().encrypt(
-        KeyId=get_settings().webhook_secrets_key,
-        Plaintext=secret.encode(),
-        EncryptionContext=_context(webhook_id),
-    )
+    """The ciphertext to store; KMS throttling is a retryable 503 (nothing was stored yet)."""
+    try:
+        response = clients.kms().encrypt(
+            KeyId=get_settings().webhook_secrets_key,
+            Plaintext=secret.encode(),
+            EncryptionContext=_context(webhook_id),
+        )
+    except ClientError as error:
+        raise_if_throttled(error)
+        raise
     return bytes(response["CiphertextBlob"])
 
 
