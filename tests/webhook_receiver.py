@@ -23,6 +23,8 @@ class Receiver:
     statuses: list[int] = field(default_factory=list)  # answered in order, then 200
     received: list[Received] = field(default_factory=list)
     condition: threading.Condition = field(default_factory=threading.Condition)
+    # When given, every request is held (connection open, no answer) until the gate opens.
+    gate: threading.Event | None = None
 
     def wait_for(self, count: int, timeout: float = 60.0) -> list[Received]:
         """The first ``count`` requests, once they have arrived."""
@@ -45,6 +47,8 @@ def receiving(statuses: list[int] | None = None, path: str = "/hooks") -> Iterat
                 receiver.received.append(Received(self.path, dict(self.headers.items()), body))
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 receiver.condition.notify_all()
+            if receiver.gate is not None:
+                receiver.gate.wait(timeout=60)
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +21,8 @@ import boto3
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from local import queues, streams
+from local import queues, streams, template
+from local.gateway import FunctionPool
 from tests.helpers import GatewayClient
 from tests.webhook_receiver import Receiver, receiving
 from u22a8.config import get_settings
@@ -293,3 +295,30 @@ def test_events_of_a_namespace_without_endpoints_queue_nothing(
     events.run_finished("acme.support-tone", RUN_ID, "succeeded", version=1)
     assert poller.drain() == 1  # the bus event itself, fanned out to nobody
     assert _queued(aws, "WebhookDeliveriesQueue") == []
+
+
+def test_a_hanging_receiver_never_holds_up_another_namespaces_delivery(
+    api: GatewayClient, other_key: str, webhooks: dict[str, str], local_http: None
+) -> None:
+    """The mapping runs deliveries side by side (Lambda's concurrency; here a worker pool with
+    one warm container per invocation), one message per (event, endpoint)."""
+    pools = {name: FunctionPool(spec) for name, spec in template.functions().items()}
+    poller = queues.QueuePoller(
+        webhooks, lambda function, event: pools[function].invoke(dict(event))
+    )
+    gate = threading.Event()
+    with receiving() as hanging, receiving() as healthy:
+        hanging.gate = gate
+        _register(api, hanging.url, ["*"])
+        _register(api.with_key(other_key), healthy.url, ["*"])
+        poller.start(interval_s=0.05)
+        try:
+            events.run_finished("acme.support-tone", RUN_ID, "cancelled")
+            hanging.wait_for(1)  # acme's delivery is in flight, and its receiver does not answer
+            events.run_finished("globex.other", RUN_ID, "cancelled")
+            (request,) = healthy.wait_for(1)
+            assert json.loads(request.body)["data"]["handle"] == "globex.other"
+            assert len(hanging.received) == 1
+        finally:
+            gate.set()
+            poller.stop()
