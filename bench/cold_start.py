@@ -619,7 +619,7 @@ RECIPES: dict[tuple[str, str], tuple[Recipe, ...]] = {
     ("GET", "/v1/models/{handle}/runs/{run_id}"): (Recipe(_get_run, 200),),
     ("POST", "/v1/models/{handle}/runs/{run_id}/cancel"): (Recipe(_cancel_run, 200),),
     ("POST", "/v1/webhooks"): (
-        Recipe(_create_webhook, 201, {"kms.Encrypt": 1, "dynamodb.PutItem": 1}),
+        Recipe(_create_webhook, 201, {"kms.Encrypt": 1, "dynamodb.TransactWriteItems": 1}),
     ),
     ("GET", "/v1/webhooks"): (Recipe(_list_webhooks, 200),),
     ("GET", "/v1/webhooks/{id}"): (Recipe(_webhook, 200, {"dynamodb.GetItem": 1}),),

@@ -260,3 +260,17 @@ def test_a_throttled_dependency_is_a_503_with_retry_after(
     assert reply.status == 503, reply.body
     assert reply.header("Retry-After") == "1"
     assert [w["id"] for w in _ok(api.get("/v1/webhooks"), 200)["data"]] == [existing["id"]]
+
+
+def test_a_namespace_has_at_most_twenty_endpoints(api: GatewayClient, other_key: str) -> None:
+    ids = [_create(api)["id"] for _ in range(20)]
+    refused = api.post("/v1/webhooks", {"url": PUBLIC_URL, "events": ["*"]})
+    assert refused.status == 409, refused.body
+    assert refused.json()["type"] == PROBLEMS + "webhook-limit-reached"
+    listed = _ok(api.get("/v1/webhooks?limit=100"), 200)["data"]
+    assert sorted(w["id"] for w in listed) == sorted(ids)
+    _create(api.with_key(other_key))  # another namespace has its own twenty
+    assert api.delete(f"/v1/webhooks/{ids[0]}").status == 204
+    assert api.delete(f"/v1/webhooks/{ids[0]}").status == 404  # does not uncount twice
+    _create(api)
+    assert api.post("/v1/webhooks", {"url": PUBLIC_URL, "events": ["*"]}).status == 409

@@ -38,6 +38,7 @@ _SPECS: dict[type[errors.DomainError], ProblemSpec] = {
     errors.ModelBusy: ProblemSpec(409, "Model busy"),
     errors.RunNotRunning: ProblemSpec(409, "Run not running"),
     errors.WebhookNotFound: ProblemSpec(404, "Webhook not found"),
+    errors.WebhookLimitReached: ProblemSpec(409, "Webhook limit reached"),
     errors.ServiceBusy: ProblemSpec(503, "Service unavailable"),
 }
 _FALLBACK = ProblemSpec(400, "Bad request")

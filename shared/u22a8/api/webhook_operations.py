@@ -30,6 +30,7 @@ TAG_DESCRIPTION = (
 )
 PROBLEM_TYPES: dict[type[errors.DomainError], str] = {
     errors.WebhookNotFound: "no such webhook endpoint in your namespace",
+    errors.WebhookLimitReached: "the namespace has the most webhook endpoints it may have",
 }
 
 WEBHOOK_EXAMPLE: dict[str, Any] = {
@@ -95,7 +96,7 @@ def webhook_operations() -> tuple[Operation, ...]:
                 "Registers an endpoint of the caller's namespace for the given event types. The "
                 "answer holds its signing secret (`whsec_...`), shown only here and by "
                 "rotate-secret. The url must be `https://` and resolve only to public addresses "
-                "(422 otherwise)."
+                "(422 otherwise). A namespace has at most 20 endpoints (409 beyond)."
             ),
             tags=(TAG,),
             body=ops.Body(
@@ -116,7 +117,7 @@ def webhook_operations() -> tuple[Operation, ...]:
                     links=links,
                 )
             },
-            errors=body_errors,
+            errors=(*body_errors, errors.WebhookLimitReached),
         ),
         ops.Operation(
             method="GET",

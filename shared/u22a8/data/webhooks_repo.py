@@ -19,6 +19,7 @@ from u22a8.config import get_settings
 from u22a8.data import clients, cursors
 from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr, to_item
 from u22a8.data.pages import query_items
+from u22a8.data.transactions import transact_write
 from u22a8.domain.webhook import (
     DeliveryAttempt,
     DeliveryPage,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 WEBHOOK_SK_PREFIX = "WEBHOOK#"
+COUNT_SK = "COUNT#WEBHOOKS"  # the namespace's endpoint count (outside ``WEBHOOK#``: never listed)
 DELIVERY_SK_PREFIX = "DELIVERY#"
 KEYS = frozenset({"pk", "sk"})
 ATTEMPT_TTL = timedelta(days=30)
@@ -103,7 +105,13 @@ def _call(method: str, **params: Any) -> Any:
 # --- endpoints ---------------------------------------------------------------------------------
 
 
-def put_new(webhook: Webhook, secret: bytes) -> None:
+def _count_key(namespace: str) -> dict[str, AttributeValueTypeDef]:
+    return {"pk": {"S": namespace_pk(namespace)}, "sk": {"S": COUNT_SK}}
+
+
+def put_new(webhook: Webhook, secret: bytes, max_endpoints: int) -> bool:
+    """Store a new endpoint and count it, in one transaction; ``False`` (nothing written) when
+    the namespace already has ``max_endpoints``."""
     item = to_item(
         {
             "webhook_id": webhook.webhook_id,
@@ -118,8 +126,33 @@ def put_new(webhook: Webhook, secret: bytes) -> None:
     )
     item.update(_key(webhook.namespace, webhook.webhook_id))
     item["secret"] = {"B": secret}
-    if _call("put_item", Item=item, ConditionExpression="attribute_not_exists(pk)") is None:
-        raise RuntimeError(f"webhook id {webhook.webhook_id} collided")  # 72 random bits
+    refused = transact_write(
+        [
+            {
+                "Update": {
+                    "TableName": _table(),
+                    "Key": _count_key(webhook.namespace),
+                    "UpdateExpression": "ADD endpoints :one",
+                    "ConditionExpression": "attribute_not_exists(endpoints) OR endpoints < :max",
+                    "ExpressionAttributeValues": {
+                        ":one": {"N": "1"},
+                        ":max": {"N": str(max_endpoints)},
+                    },
+                }
+            },
+            {
+                "Put": {
+                    "TableName": _table(),
+                    "Item": item,
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        ],
+        attempts=3,
+    )
+    if refused is not None and refused.failed(1):
+        raise RuntimeError(f"webhook id {webhook.webhook_id} collided")  # 48 random bits + time
+    return refused is None
 
 
 def get(namespace: str, webhook_id: str) -> tuple[Webhook, StoredSecrets] | None:
@@ -184,11 +217,29 @@ def update(namespace: str, webhook_id: str, changes: WebhookChanges, now: str) -
 
 
 def delete(namespace: str, webhook_id: str) -> bool:
-    """Whether there was such an endpoint (its attempts expire on their own)."""
-    response = _call(
-        "delete_item", Key=_key(namespace, webhook_id), ConditionExpression="attribute_exists(pk)"
+    """Delete the endpoint and uncount it, in one transaction; whether there was such an
+    endpoint (its attempts expire on their own)."""
+    refused = transact_write(
+        [
+            {
+                "Delete": {
+                    "TableName": _table(),
+                    "Key": _key(namespace, webhook_id),
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": _table(),
+                    "Key": _count_key(namespace),
+                    "UpdateExpression": "ADD endpoints :minus_one",
+                    "ExpressionAttributeValues": {":minus_one": {"N": "-1"}},
+                }
+            },
+        ],
+        attempts=3,
     )
-    return response is not None
+    return refused is None
 
 
 def rotate_secret(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from u22a8.config import get_settings
 from u22a8.data import webhook_queue, webhook_secrets, webhooks_repo
 from u22a8.domain import clock, webhook_urls
-from u22a8.domain.errors import FieldError, InvalidInput, WebhookNotFound
+from u22a8.domain.errors import FieldError, InvalidInput, WebhookLimitReached, WebhookNotFound
 from u22a8.domain.webhook import (
     PING,
     DeliveryPage,
@@ -27,6 +27,8 @@ from u22a8.domain.webhook_delivery import delivery_message, new_event_id
 from u22a8.domain.webhook_signing import new_secret
 
 PREVIOUS_SECRET_SIGNS_FOR = timedelta(hours=24)
+# Endpoints per namespace: every event fans out to each, so the count bounds an event's cost.
+MAX_ENDPOINTS = 20
 
 
 def _iso(moment: datetime) -> str:
@@ -70,7 +72,10 @@ def create_webhook(
         updated_at=created,
     )
     secret = new_secret()
-    webhooks_repo.put_new(webhook, webhook_secrets.encrypt(webhook_id, secret))
+    if not webhooks_repo.put_new(
+        webhook, webhook_secrets.encrypt(webhook_id, secret), MAX_ENDPOINTS
+    ):
+        raise WebhookLimitReached(MAX_ENDPOINTS)
     return NewWebhook(webhook, secret)
 
 
