@@ -121,9 +121,10 @@ def test_a_run_event_reaches_exactly_the_subscribed_endpoints_signed(
         by_path.setdefault(request.path, []).append(payload)
         assert request.headers["webhook-id"].startswith("evt_")
         assert request.headers["Content-Type"] == "application/json"
+    timestamps = [p.pop("timestamp") for payloads in by_path.values() for p in payloads]
+    assert all(t.endswith("Z") and t[:4].isdigit() for t in timestamps)  # the events' times
     run_event = {
         "type": "run.succeeded",
-        "timestamp": by_path["/hooks/succeeded"][0]["timestamp"],
         "data": {
             "handle": "acme.support-tone",
             "run_id": RUN_ID,
@@ -132,10 +133,9 @@ def test_a_run_event_reaches_exactly_the_subscribed_endpoints_signed(
         },
     }
     assert by_path["/hooks/succeeded"] == [run_event]
-    assert sorted(by_path["/hooks/all"], key=lambda p: p["type"]) == [
+    assert sorted(by_path["/hooks/all"], key=lambda p: str(p["type"])) == [
         {
             "type": "model.state_changed",
-            "timestamp": by_path["/hooks/all"][0]["timestamp"],
             "data": {
                 "handle": "acme.support-tone",
                 "from_state": "busy",
