@@ -257,6 +257,7 @@ def start_emulator() -> Emulator:
     resources.create_event_buses(boto3.client("events"), names)  # train and cancel put events
     # No execution engine: an execution stays RUNNING, all the train and cancel routes need.
     resources.create_state_machines(boto3.client("stepfunctions"), names)
+    resources.create_webhook_resources(names)  # the webhook routes: their queue and key
     return Emulator(endpoint=endpoint, names=names, counter=counter, stop=server.stop)
 
 
@@ -547,6 +548,34 @@ def _cancel_run(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]
     return proxy_event(route, seeds, {"handle": handle, "run_id": seed_run(handle)})
 
 
+WEBHOOK_URL = "https://93.184.215.14/hooks"  # a public address: no DNS lookup to time
+
+
+def _seed_webhook() -> str:
+    from u22a8.domain import webhooks_service
+
+    created = webhooks_service.create_webhook(NAMESPACE, WEBHOOK_URL, ("*",), None)
+    return created.webhook.webhook_id
+
+
+def _create_webhook(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+    return proxy_event(route, seeds, body={"url": WEBHOOK_URL, "events": ["run.succeeded"]})
+
+
+def _list_webhooks(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+    _seed_webhook()
+    return proxy_event(route, seeds)
+
+
+def _webhook(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+    """A request on a fresh endpoint (get, delete, rotate-secret, ping, deliveries)."""
+    return proxy_event(route, seeds, {"id": _seed_webhook()})
+
+
+def _patch_webhook(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+    return proxy_event(route, seeds, {"id": _seed_webhook()}, {"description": f"run {tag}"})
+
+
 @dataclass(frozen=True)
 class Recipe:
     make: Callable[[template.Route, Seeds, str], dict[str, Any]]
@@ -589,6 +618,16 @@ RECIPES: dict[tuple[str, str], tuple[Recipe, ...]] = {
     ("GET", "/v1/models/{handle}/runs"): (Recipe(_list_runs, 200),),
     ("GET", "/v1/models/{handle}/runs/{run_id}"): (Recipe(_get_run, 200),),
     ("POST", "/v1/models/{handle}/runs/{run_id}/cancel"): (Recipe(_cancel_run, 200),),
+    ("POST", "/v1/webhooks"): (
+        Recipe(_create_webhook, 201, {"kms.Encrypt": 1, "dynamodb.TransactWriteItems": 1}),
+    ),
+    ("GET", "/v1/webhooks"): (Recipe(_list_webhooks, 200),),
+    ("GET", "/v1/webhooks/{id}"): (Recipe(_webhook, 200, {"dynamodb.GetItem": 1}),),
+    ("PATCH", "/v1/webhooks/{id}"): (Recipe(_patch_webhook, 200, {"dynamodb.UpdateItem": 1}),),
+    ("DELETE", "/v1/webhooks/{id}"): (Recipe(_webhook, 204),),
+    ("POST", "/v1/webhooks/{id}/rotate-secret"): (Recipe(_webhook, 200),),
+    ("POST", "/v1/webhooks/{id}/ping"): (Recipe(_webhook, 202),),
+    ("GET", "/v1/webhooks/{id}/deliveries"): (Recipe(_webhook, 200),),
 }
 AUTHORIZER_CALLS = {"dynamodb.GetItem": 1}
 

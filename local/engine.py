@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import boto3
 from moto.core.config import default_user_config
 
-from local import events, lambda_bridge, streams, template
+from local import events, lambda_bridge, queues, streams, template
 from local.gateway import FunctionPool
 from local.resources import ACCOUNT_ID, REGION, create_state_machines
 
@@ -80,4 +80,8 @@ def running(
         poller = streams.StreamPoller(names, streams.lambda_deliverer(arns))
         poller.start()
         stack.callback(poller.stop)
+        # The template's SQS event sources (webhook fan-out and deliveries).
+        consumer = queues.QueuePoller(names, queues.lambda_deliverer(arns))
+        consumer.start()
+        stack.callback(consumer.stop)
         yield Workflows(arns, machines, bus)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,9 @@ from local import template
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_kms import KMSClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
     from mypy_boto3_stepfunctions import SFNClient
 
 REGION = "us-east-1"
@@ -39,6 +42,17 @@ def physical_names(prefix: str = "u22a8-local") -> dict[str, str]:
         name = f"{prefix}-{logical_id}"
         names[logical_id] = name  # Ref of an event bus is its name
         names[f"{logical_id}.Arn"] = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{name}"
+    for logical_id in template.resources("AWS::SQS::Queue"):
+        name = f"{prefix}-{logical_id}"
+        names[logical_id] = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{name}"  # Ref: URL
+        names[f"{logical_id}.Arn"] = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}"
+        names[f"{logical_id}.QueueName"] = name
+    for logical_id, resource in template.resources("AWS::KMS::Alias").items():
+        names[logical_id] = _substituted(resource["Properties"]["AliasName"], prefix)
+    for logical_id in template.resources("AWS::Events::Rule"):
+        name = f"{prefix}-{logical_id}"
+        names[logical_id] = name
+        names[f"{logical_id}.Arn"] = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{name}"
     for logical_id, resource in template.resources("AWS::Serverless::StateMachine").items():
         name = _state_machine_name(logical_id, resource, prefix)
         arn = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{name}"
@@ -61,6 +75,13 @@ def _state_machine_name(logical_id: str, resource: Mapping[str, Any], prefix: st
         name = name["Fn::Sub"]
     pseudo = {**_PSEUDO_PARAMETERS, "AWS::StackName": prefix}
     return re.sub(r"\$\{([^}]+)\}", lambda found: pseudo[found.group(1)], str(name))
+
+
+def _substituted(value: Any, prefix: str) -> str:
+    """A ``!Sub`` of pseudo parameters, with the prefix as the stack name."""
+    text = str(value["Fn::Sub"]) if isinstance(value, dict) else str(value)
+    pseudo = {**_PSEUDO_PARAMETERS, "AWS::StackName": prefix}
+    return re.sub(r"\$\{([^}]+)\}", lambda found: pseudo[found.group(1)], text)
 
 
 def state_machine_definition(logical_id: str, names: Mapping[str, str]) -> str:
@@ -136,3 +157,65 @@ def function_environment(names: dict[str, str]) -> dict[str, str]:
                 raise ValueError(f"functions disagree on {key}: {merged[key]!r} vs {value!r}")
             merged[key] = value
     return merged
+
+
+def create_queues(sqs: SQSClient, names: Mapping[str, str]) -> None:
+    """The template's SQS queues, dead-letter queues first (a redrive policy names its DLQ)."""
+    queues = template.resources("AWS::SQS::Queue")
+    ordered = sorted(
+        queues, key=lambda logical_id: "RedrivePolicy" in queues[logical_id].get("Properties", {})
+    )
+    for logical_id in ordered:
+        props = queues[logical_id].get("Properties", {})
+        attributes: dict[Any, str] = {
+            key: str(props[key])
+            for key in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds")
+            if key in props
+        }
+        redrive = props.get("RedrivePolicy")
+        if redrive:
+            attributes["RedrivePolicy"] = json.dumps(
+                {
+                    "deadLetterTargetArn": template.resolve(redrive["deadLetterTargetArn"], names),
+                    "maxReceiveCount": int(redrive["maxReceiveCount"]),
+                }
+            )
+        sqs.create_queue(QueueName=names[f"{logical_id}.QueueName"], Attributes=attributes)
+
+
+def create_keys(kms: KMSClient, names: Mapping[str, str]) -> None:
+    """A KMS key for each of the template's aliases, created under the alias's local name."""
+    for logical_id, resource in template.resources("AWS::KMS::Alias").items():
+        target = resource["Properties"]["TargetKeyId"]["Ref"]
+        key_id = kms.create_key(Description=f"local {target}")["KeyMetadata"]["KeyId"]
+        kms.create_alias(AliasName=names[logical_id], TargetKeyId=key_id)
+
+
+def create_rules(events: EventBridgeClient, names: Mapping[str, str]) -> None:
+    """The template's ``AWS::Events::Rule`` resources with their targets (queues), so events put
+    on the local bus reach them as on AWS (moto delivers to SQS targets)."""
+    for logical_id, resource in template.resources("AWS::Events::Rule").items():
+        props = resource["Properties"]
+        bus = template.resolve(props.get("EventBusName", "default"), names)
+        events.put_rule(
+            Name=names[logical_id],
+            EventBusName=bus,
+            EventPattern=json.dumps(props["EventPattern"]),
+        )
+        events.put_targets(
+            Rule=names[logical_id],
+            EventBusName=bus,
+            Targets=[
+                {"Id": target["Id"], "Arn": template.resolve(target["Arn"], names)}
+                for target in props["Targets"]
+            ],
+        )
+
+
+def create_webhook_resources(names: Mapping[str, str]) -> None:
+    """What webhooks need besides tables: their queues, the secrets key and the bus rule."""
+    import boto3
+
+    create_queues(boto3.client("sqs"), names)
+    create_keys(boto3.client("kms"), names)
+    create_rules(boto3.client("events"), names)

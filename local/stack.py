@@ -96,6 +96,7 @@ def provision(prefix: str, namespace: str) -> tuple[dict[str, str], str]:
         create_buckets,
         create_event_buses,
         create_tables,
+        create_webhook_resources,
         function_environment,
         physical_names,
     )
@@ -104,6 +105,9 @@ def provision(prefix: str, namespace: str) -> tuple[dict[str, str], str]:
     create_tables(boto3.client("dynamodb"), names)
     create_buckets(boto3.client("s3"), names)
     create_event_buses(boto3.client("events"), names)
+    create_webhook_resources(names)
+    # Local receivers (http://127.0.0.1:<port>) for webhooks; template.yaml never sets this.
+    os.environ.setdefault("WEBHOOK_ALLOW_LOCAL_HTTP", "1")
     # The functions and state machines are created by ``local.engine.running``.
     os.environ.update(function_environment(names))
     # moto answers a Query of a few thousand samples in seconds (its serializer takes about a

@@ -21,6 +21,7 @@ from local.resources import (
     create_event_buses,
     create_state_machines,
     create_tables,
+    create_webhook_resources,
     function_environment,
     physical_names,
 )
@@ -99,6 +100,14 @@ def aws(
             monkeypatch.setenv(key, value)
         _reset_caches()
         yield names
+
+
+@pytest.fixture
+def webhooks(aws: dict[str, str]) -> dict[str, str]:
+    """``aws`` plus what webhooks need: their queues, the secrets key and the bus rule (apart,
+    because creating a KMS key in moto costs a few hundred milliseconds)."""
+    create_webhook_resources(aws)
+    return aws
 
 
 @pytest.fixture

@@ -33,6 +33,14 @@ class Settings:
     aws_max_attempts: int = 2
     idempotency_ttl_s: int = 24 * 3600
     retrain_threshold: int = 50
+    # Webhooks: endpoints and delivery attempts, the KMS key that encrypts their secrets (only
+    # the delivery function may decrypt), and the queues deliveries and exhausted ones go to.
+    webhooks_table: str = "u22a8-webhooks"
+    webhook_secrets_key: str = ""
+    webhook_deliveries_queue_url: str = ""
+    webhook_dead_letter_queue_url: str = ""
+    # 1 on the local stack only (never in template.yaml): http://127.0.0.1:<port> receivers too.
+    webhook_allow_local_http: int = 0
 
     def __post_init__(self) -> None:
         problems = []
@@ -46,6 +54,8 @@ class Settings:
             problems.append("IDEMPOTENCY_TTL_S must be >= 60")
         if self.retrain_threshold < 1:
             problems.append("RETRAIN_THRESHOLD must be >= 1")
+        if self.webhook_allow_local_http not in (0, 1):
+            problems.append("WEBHOOK_ALLOW_LOCAL_HTTP must be 0 or 1")
         if problems:
             raise ValueError("invalid configuration: " + "; ".join(problems))
 

@@ -31,6 +31,7 @@ DESCRIPTION = "classified-description-7f3a"
 SAMPLE_TEXT = "classified sample text 9c1e"
 TAG = "prod"
 PROBLEMS = "https://u22a8.ai/problems/"
+WEBHOOK_URL = "https://93.184.215.14/classified-hook-4b2d"
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,11 @@ class Tenant:
     run_id: str
     version: int
     version_id: str
+    webhook_id: str = ""
 
     def secrets(self) -> list[str]:
         """Strings that must never reach another tenant (the requested ids aside)."""
-        return [SIBLING, DESCRIPTION, SAMPLE_TEXT, self.version_id, "Clarity"]
+        return [SIBLING, DESCRIPTION, SAMPLE_TEXT, self.version_id, "Clarity", WEBHOOK_URL]
 
 
 def _ok(reply: Reply, status: int) -> Any:
@@ -53,7 +55,7 @@ def _ok(reply: Reply, status: int) -> Any:
 
 
 @pytest.fixture
-def tenant(gateway: Gateway, other_key: str) -> Tenant:
+def tenant(gateway: Gateway, other_key: str, webhooks: dict[str, str]) -> Tenant:
     owner = GatewayClient(gateway, other_key)
     _ok(
         owner.post(
@@ -74,11 +76,13 @@ def tenant(gateway: Gateway, other_key: str) -> Tenant:
     activate(HANDLE, version)
     _ok(owner.request("PUT", f"/v1/models/{HANDLE}/tags/{TAG}", {"version": 1}), 200)
     trained = _ok(owner.post(f"/v1/models/{HANDLE}/train", {"reoptimize_params": True}), 202)
+    webhook = _ok(owner.post("/v1/webhooks", {"url": WEBHOOK_URL, "events": ["*"]}), 201)
     return Tenant(
         sample_id=samples["sample_ids"][0],
         run_id=trained["run_id"],
         version=1,
         version_id=version.version_id,
+        webhook_id=webhook["id"],
     )
 
 
@@ -90,6 +94,7 @@ def _request(route: template.Route, tenant: Tenant) -> tuple[str, str, Any]:
         n=tenant.version,
         tag=TAG,
         run_id=tenant.run_id,
+        id=tenant.webhook_id,
     )
     bodies: dict[tuple[str, str], Any] = {
         ("POST", "/v1/models"): {"handle": f"{OWNER}.intruder", "criteria": ["Clarity"]},
@@ -100,6 +105,8 @@ def _request(route: template.Route, tenant: Tenant) -> tuple[str, str, Any]:
         ("PUT", "/v1/models/{handle}/tags/{tag}"): {"version": tenant.version},
         ("POST", "/v1/models/{handle}/score"): {"texts": ["probe"]},
         ("POST", "/v1/models/{handle}/train"): {"effort": "max", "reoptimize_params": True},
+        ("POST", "/v1/webhooks"): {"url": "https://93.184.215.15/intruder", "events": ["*"]},
+        ("PATCH", "/v1/webhooks/{id}"): {"url": "https://93.184.215.15/hijacked"},
     }
     return route.method, path, bodies.get((route.method, route.path))
 
@@ -115,6 +122,7 @@ def _state(gateway: Gateway, owner_key: str) -> list[Any]:
     for path in ("samples", "versions", "runs"):
         seen.append(_ok(owner.get(f"/v1/models/{HANDLE}/{path}"), 200))
     seen.append(_ok(owner.get("/v1/models"), 200))
+    seen.append(_ok(owner.get("/v1/webhooks"), 200))
     return seen
 
 
@@ -166,9 +174,11 @@ def test_another_namespaces_key_finds_nothing_and_changes_nothing(
     method, path, body = _request(route, tenant)
     reply = GatewayClient(gateway, acme_key).request(method, path, body)
     text = reply.body.decode()
-    if (method, route.path) == ("GET", "/v1/models"):
+    if (method, route.path) in (("GET", "/v1/models"), ("GET", "/v1/webhooks")):
         assert reply.status == 200, text
         assert reply.json() == {"data": [], "next_cursor": None}
+    elif (method, route.path) == ("POST", "/v1/webhooks"):
+        assert reply.status == 201, text  # an endpoint of the caller's own namespace
     else:
         expected = 422 if (method, route.path) == ("POST", "/v1/models") else 404
         assert reply.status == expected, text
@@ -178,7 +188,8 @@ def test_another_namespaces_key_finds_nothing_and_changes_nothing(
         assert problem["type"].startswith(PROBLEMS)
         assert set(problem) <= {"type", "title", "status", "detail", "errors", "request_id"}
         if expected == 404:
-            assert problem["type"] == PROBLEMS + "model-not-found", problem
+            missing = "webhook" if route.path.startswith("/v1/webhooks") else "model"
+            assert problem["type"] == PROBLEMS + f"{missing}-not-found", problem
     for secret in tenant.secrets():
         assert secret not in text, (method, path, text)
     assert _state(gateway, other_key) == before

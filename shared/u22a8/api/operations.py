@@ -1074,3 +1074,11 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
 )
+
+# --- webhooks (u22a8.api.webhook_operations) ----------------------------------------------------
+
+from u22a8.api import webhook_operations as _webhooks  # noqa: E402 - builds on the pieces above
+
+TAGS[_webhooks.TAG] = _webhooks.TAG_DESCRIPTION
+PROBLEM_TYPES.update(_webhooks.PROBLEM_TYPES)
+OPERATIONS += _webhooks.webhook_operations()

@@ -38,6 +38,8 @@ _SPECS: dict[type[errors.DomainError], ProblemSpec] = {
     errors.RunNotFound: ProblemSpec(404, "Run not found"),
     errors.ModelBusy: ProblemSpec(409, "Model busy"),
     errors.RunFinished: ProblemSpec(409, "Run finished"),
+    errors.WebhookNotFound: ProblemSpec(404, "Webhook not found"),
+    errors.WebhookLimitReached: ProblemSpec(409, "Webhook limit reached"),
     errors.ServiceBusy: ProblemSpec(503, "Service unavailable"),
 }
 _FALLBACK = ProblemSpec(400, "Bad request")

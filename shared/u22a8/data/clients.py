@@ -17,7 +17,9 @@ from u22a8.config import get_settings
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_kms import KMSClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
     from mypy_boto3_stepfunctions import SFNClient
 
 
@@ -55,9 +57,21 @@ def events() -> EventBridgeClient:
     return boto3.client("events", config=client_config())
 
 
+@cache
+def kms() -> KMSClient:
+    return boto3.client("kms", config=client_config())
+
+
+@cache
+def sqs() -> SQSClient:
+    return boto3.client("sqs", config=client_config())
+
+
 def reset() -> None:
     """Forget cached clients (tests start each case against a fresh emulator)."""
     dynamodb.cache_clear()
     events.cache_clear()
     s3.cache_clear()
     stepfunctions.cache_clear()
+    kms.cache_clear()
+    sqs.cache_clear()

@@ -8,3 +8,8 @@ from datetime import UTC, datetime
 def utc_now() -> str:
     """RFC 3339 UTC with millisecond precision, so that listings sort by creation order."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def current_time() -> datetime:
+    """Now, as an aware UTC datetime: the one clock of webhook deliveries, which tests move."""
+    return datetime.now(UTC)

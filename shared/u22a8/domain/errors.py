@@ -225,6 +225,28 @@ class RunFinished(DomainError):
         self.status = status
 
 
+class WebhookNotFound(DomainError):
+    """No such endpoint in the caller's namespace (another tenant's looks exactly the same)."""
+
+    code = "webhook-not-found"
+
+    def __init__(self, webhook_id: str) -> None:
+        super().__init__(f"No webhook endpoint '{webhook_id}' exists in your namespace.")
+        self.webhook_id = webhook_id
+
+
+class WebhookLimitReached(DomainError):
+    """The namespace has as many endpoints as it may; one must go before another is added."""
+
+    code = "webhook-limit-reached"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"Your namespace already has {limit} webhook endpoints, the most it may have. "
+            "Delete one (DELETE /v1/webhooks/{id}), or subscribe an existing one to more events."
+        )
+
+
 class ServiceBusy(DomainError):
     """A dependency is throttling us; nothing was written, and the caller should retry later."""
 

@@ -1,0 +1,32 @@
+"""GET /v1/webhooks/{id}/deliveries: the endpoint's recent delivery attempts, newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from u22a8.api.http import caller_namespace, json_response, make_resolver
+from u22a8.api.pagination import page_params
+from u22a8.api.webhook_mapping import delivery_page
+from u22a8.domain import webhooks_service
+from u22a8.observability import logger, metrics
+
+app = make_resolver()
+
+
+@app.get("/v1/webhooks/<webhook_id>/deliveries")
+def list_webhook_deliveries(webhook_id: str) -> Response[str]:
+    limit, cursor = page_params(app.current_event.query_string_parameters or {})
+    page = webhooks_service.list_deliveries(caller_namespace(app), webhook_id, limit, cursor)
+    return json_response(200, delivery_page(page))
+
+
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
+)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
