@@ -8,6 +8,7 @@ stored only as KMS ciphertexts (``u22a8.data.webhook_secrets``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr,
 from u22a8.data.pages import query_items
 from u22a8.data.transactions import transact_write
 from u22a8.domain.webhook import (
+    WEBHOOK_ID_PATTERN,
     DeliveryAttempt,
     DeliveryPage,
     Webhook,
@@ -35,6 +37,14 @@ WEBHOOK_SK_PREFIX = "WEBHOOK#"
 COUNT_SK = "COUNT#WEBHOOKS"  # the namespace's endpoint count (outside ``WEBHOOK#``: never listed)
 DELIVERY_SK_PREFIX = "DELIVERY#"
 KEYS = frozenset({"pk", "sk"})
+# What a cursor's sort key may be, per listing (u22a8.data.cursors: a strict shape, not a prefix).
+_SK_SHAPES = {
+    WEBHOOK_SK_PREFIX: re.compile(re.escape(WEBHOOK_SK_PREFIX) + WEBHOOK_ID_PATTERN.strip("^$")),
+    DELIVERY_SK_PREFIX: re.compile(
+        re.escape(DELIVERY_SK_PREFIX)
+        + r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#evt_[0-9a-f]{32}#\d{2}"
+    ),
+}
 ATTEMPT_TTL = timedelta(days=30)
 
 
@@ -361,7 +371,7 @@ def _page_params(partition: str, prefix: str, limit: int, cursor: str | None) ->
     }
     if cursor:
         params["ExclusiveStartKey"] = cursors.decode(
-            cursor, KEYS, {"pk": partition}, {"sk": prefix}
+            cursor, {"pk": partition, "sk": _SK_SHAPES[prefix]}
         )
     return params
 
