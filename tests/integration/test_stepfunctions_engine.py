@@ -668,8 +668,16 @@ def test_template_functions_run_through_moto_lambda(aws: dict[str, str], acme_ke
                 {"type": "TOKEN", "authorizationToken": "nope", "methodArn": method_arn}
             ).encode(),
         )
-        assert denied["FunctionError"] == "Unhandled"
-        assert json.loads(denied["Payload"].read())["errorType"] == "PermissionError"
+        assert "FunctionError" not in denied  # a bad key is a Deny, not a Lambda error
+        (statement,) = json.loads(denied["Payload"].read())["policyDocument"]["Statement"]
+        assert statement["Effect"] == "Deny"
+
+        malformed = client.invoke(
+            FunctionName=arns["AuthorizerFunction"],
+            Payload=json.dumps({"type": "TOKEN", "authorizationToken": "nope"}).encode(),
+        )
+        assert malformed["FunctionError"] == "Unhandled"
+        assert json.loads(malformed["Payload"].read())["errorType"] == "KeyError"
 
         physical = lambda_bridge.physical_names(arns)
         assert physical["AuthorizerFunction.Arn"] == arns["AuthorizerFunction"]
