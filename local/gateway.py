@@ -25,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from local import template
+from local import iam_audit, template
 from local.isolation import isolate_invocations
 from local.resources import ACCOUNT_ID, REGION
 
@@ -102,7 +102,8 @@ class FunctionPool:
             module = self._load()
         try:
             handler: Handler = getattr(module, self.spec.function_name)
-            return handler(event, FakeLambdaContext(function_name=self.spec.logical_id))
+            with iam_audit.acting_as(self.spec.logical_id):  # its calls, checked against its role
+                return handler(event, FakeLambdaContext(function_name=self.spec.logical_id))
         finally:
             with self._lock:
                 self._idle.append(module)

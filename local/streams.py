@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 import boto3
 from botocore.config import Config
 
-from local import event_patterns, template
+from local import event_patterns, iam_audit, template
 from local.gateway import FakeLambdaContext
 
 if TYPE_CHECKING:
@@ -132,7 +132,8 @@ def direct_deliverer() -> Deliver:
     def deliver(function: str, event: Mapping[str, Any]) -> Any:
         spec = specs[function]
         handler = getattr(importlib.import_module(spec.module), spec.function_name)
-        return handler(dict(event), FakeLambdaContext(function_name=function))
+        with iam_audit.acting_as(function):
+            return handler(dict(event), FakeLambdaContext(function_name=function))
 
     return deliver
 
