@@ -18,6 +18,7 @@ from local import streams
 from local.streams import StreamPoller
 from local.synthetic import labelled_samples
 from tests.helpers import GatewayClient
+from u22a8.data import runs_repo
 from u22a8.domain import runs_service
 
 CRITERIA = ["Clarity", "Flow"]
@@ -121,3 +122,15 @@ def test_a_claim_takes_the_marker_and_a_stale_one_is_cleared(
     _set(aws, state={"S": "ready"}, samples_since_version={"N": "5"}, retrain_due={"BOOL": True})
     assert runs_service.start_retrain(HANDLE) is None
     assert "retrain_due" not in _model_item(aws)
+
+
+def test_a_marker_the_count_backs_is_never_cleared(api: GatewayClient, aws: dict[str, str]) -> None:
+    """The clear is conditioned on the count, so an upload that reached the threshold between a
+    refused claim and the clear keeps its marker."""
+    _ready_model(api, aws)
+    _add(api, THRESHOLD + 5, seed=5)
+    assert runs_repo.clear_retrain_due(HANDLE, THRESHOLD) is False
+    assert _model_item(aws)["retrain_due"] == {"BOOL": True}
+    _set(aws, samples_since_version={"N": str(THRESHOLD - 1)})
+    assert runs_repo.clear_retrain_due(HANDLE, THRESHOLD) is True
+    assert runs_repo.clear_retrain_due(HANDLE, THRESHOLD) is False  # nothing left to clear
