@@ -7,8 +7,8 @@ the same contract AWS has:
 
 * ``rules`` reads every ``EventBridgeRule`` event of every function in ``template.yaml``, with its
   pattern resolved against local physical names (``!Ref TrainingStateMachine`` becomes the local
-  state machine's ARN), and ``matches`` applies EventBridge's matching rules to an event (exact
-  values in lists, nested objects; content filters are refused, not half-implemented);
+  state machine's ARN), and ``matches`` applies EventBridge's matching rules to an event
+  (``local.event_patterns``, the matcher the stream poller uses too);
 * ``status_change_event`` builds the event AWS sends from ``DescribeExecution`` (same fields, same
   types: epoch-millisecond dates, the input as a JSON string);
 * ``EventBus`` puts events: each matching rule's target is invoked through moto's Lambda API (so
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import boto3
 
-from local import template
+from local import event_patterns, template
 from local.lambda_bridge import ExecutionEnd
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def rules(physical: Mapping[str, str], tpl: Mapping[str, Any] | None = None) -> 
             if event["Type"] not in RULE_EVENT_TYPES:
                 continue
             pattern = _resolve_deep(event["Properties"]["Pattern"], physical, tpl)
-            _check_pattern(pattern, f"{logical_id}.Events.{name}.Pattern")
+            event_patterns.validate(pattern, f"{logical_id}.Events.{name}.Pattern")
             found.append(Rule(logical_id, name, pattern))
     return found
 
@@ -84,42 +84,9 @@ def _resolve_deep(value: Any, physical: Mapping[str, str], tpl: Mapping[str, Any
     return value
 
 
-def _check_pattern(pattern: Any, where: str) -> None:
-    """Only what ``matches`` implements: objects of objects, leaves that are lists of values."""
-    if not isinstance(pattern, Mapping):
-        raise ValueError(f"{where}: an event pattern is a JSON object")
-    for key, expected in pattern.items():
-        if isinstance(expected, Mapping):
-            _check_pattern(expected, f"{where}.{key}")
-        elif not isinstance(expected, list) or not expected:
-            raise ValueError(f"{where}.{key}: a pattern leaf is a non-empty list of values")
-        elif any(isinstance(value, Mapping | list) for value in expected):
-            raise NotImplementedError(
-                f"{where}.{key}: content filters ({expected}) are not supported locally"
-            )
-
-
 def matches(pattern: Mapping[str, Any], event: Mapping[str, Any]) -> bool:
-    """EventBridge's matching: every field of the pattern must match; a list matches when the
-    event's value (or, for an array value, any of its elements) equals one of its values."""
-    for key, expected in pattern.items():
-        if key not in event:
-            return False
-        actual = event[key]
-        if isinstance(expected, Mapping):
-            if not isinstance(actual, Mapping) or not matches(expected, actual):
-                return False
-            continue
-        candidates = actual if isinstance(actual, list) else [actual]
-        if not any(_same(e, a) for e in expected for a in candidates):
-            return False
-    return True
-
-
-def _same(expected: Any, actual: Any) -> bool:
-    if isinstance(expected, bool) or isinstance(actual, bool):
-        return isinstance(expected, bool) and isinstance(actual, bool) and expected == actual
-    return bool(expected == actual)
+    """EventBridge's matching (``local.event_patterns``, shared with the stream poller)."""
+    return event_patterns.matches(pattern, event)
 
 
 # -- the events AWS would send --------------------------------------------------------------------

@@ -25,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from local import template
+from local import iam_audit, template
 from local.firewall import Firewall
 from local.isolation import isolate_invocations
 from local.resources import ACCOUNT_ID, REGION
@@ -113,7 +113,8 @@ class FunctionPool:
             handler: Handler = getattr(module, self.spec.function_name)
             with self._lock:
                 self.invocations += 1
-            return handler(event, FakeLambdaContext(function_name=self.spec.logical_id))
+            with iam_audit.acting_as(self.spec.logical_id):  # its calls, checked against its role
+                return handler(event, FakeLambdaContext(function_name=self.spec.logical_id))
         except Exception:
             with self._lock:
                 self.errors += 1

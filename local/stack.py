@@ -487,7 +487,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from moto.server import ThreadedMotoServer
 
-    from local import engine
+    from local import engine, iam_audit
     from local.moto_fidelity import serialize_dynamodb, stop_waits_for_start
     from local.moto_speed import item_level_transaction_rollback
 
@@ -495,6 +495,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     httpd: LocalServer | None = None
     workflows = ExitStack()
     try:
+        # Before any AWS client exists: each function's calls are checked against its role (S3's
+        # 403 for a missing key without s3:ListBucket; the end-to-end suite reads the sink).
+        sink = os.environ.get(iam_audit.SINK_VARIABLE)
+        workflows.enter_context(
+            iam_audit.recording(args.prefix, Path(sink) if sink else None, keep=False)
+        )
         try:
             httpd = LocalServer((args.host, args.port), RootGateway())
         except OSError as error:

@@ -7,8 +7,9 @@ never see a record. This module does what the mapping does, with the template as
 * ``sources`` reads every ``DynamoDB`` event of every function in ``template.yaml``: the table
   behind ``!GetAtt <Table>.StreamArn``, ``BatchSize``, ``MaximumRetryAttempts`` and the
   ``FilterCriteria`` patterns (``!Sub`` resolved with the template's parameter defaults);
-* ``matches`` applies Lambda's event-filtering rules to a record (exact values, ``exists``,
-  ``numeric``, nested objects; any other operator is refused, not half-implemented);
+* the filters are applied with ``local.event_patterns``, EventBridge's matching rules, which
+  Lambda's event filtering follows (``numeric`` only for JSON numbers: a record's ``"N"`` values
+  are strings), the same matcher the local EventBridge uses;
 * ``StreamPoller`` reads the stream from the trim horizon, and hands each source's matching
   records, in order and in batches, to a deliverer (a function error is retried as the mapping
   would, then the batch is recorded as failed: the on-failure destination). ``drain`` polls until
@@ -24,13 +25,12 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import boto3
 from botocore.config import Config
 
-from local import template
+from local import event_patterns, iam_audit, template
 from local.gateway import FakeLambdaContext
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def sources(tpl: Mapping[str, Any] | None = None) -> list[StreamSource]:
             filters = (props.get("FilterCriteria") or {}).get("Filters", [])
             patterns = tuple(json.loads(_sub(f["Pattern"], tpl)) for f in filters)
             for pattern in patterns:
-                _check(pattern, f"{logical_id}.Events.{name}")
+                event_patterns.validate(pattern, f"{logical_id}.Events.{name}")
             found.append(
                 StreamSource(
                     function=logical_id,
@@ -96,60 +96,6 @@ def sources(tpl: Mapping[str, Any] | None = None) -> list[StreamSource]:
                 )
             )
     return found
-
-
-_OPERATORS: Final = frozenset({"exists", "numeric"})
-
-
-def _check(pattern: Any, where: str) -> None:
-    if isinstance(pattern, dict):
-        for value in pattern.values():
-            _check(value, where)
-    elif isinstance(pattern, list):
-        for value in pattern:
-            if isinstance(value, dict) and not set(value) <= _OPERATORS:
-                raise ValueError(f"{where}: unsupported filter operator {sorted(value)}")
-    else:
-        raise ValueError(f"{where}: a pattern's leaves must be lists, not {pattern!r}")
-
-
-def matches(pattern: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
-    """Whether ``record`` passes ``pattern`` (Lambda event filtering)."""
-    for key, expected in pattern.items():
-        present = key in record
-        actual = record.get(key)
-        if isinstance(expected, dict):
-            if not isinstance(actual, dict) or not matches(expected, actual):
-                return False
-        elif not any(_leaf(option, present, actual) for option in expected):
-            return False
-    return True
-
-
-def _leaf(option: Any, present: bool, actual: Any) -> bool:
-    if isinstance(option, dict) and "exists" in option:
-        return present is bool(option["exists"])
-    if not present or isinstance(actual, (dict, list)):
-        return False
-    if isinstance(option, dict):
-        return _numeric(option["numeric"], actual)
-    return bool(option == actual)
-
-
-def _numeric(rule: Sequence[Any], actual: Any) -> bool:
-    try:
-        value = Decimal(str(actual))
-    except ArithmeticError:
-        return False
-    compare = {
-        "=": lambda a, b: a == b,
-        ">": lambda a, b: a > b,
-        ">=": lambda a, b: a >= b,
-        "<": lambda a, b: a < b,
-        "<=": lambda a, b: a <= b,
-    }
-    pairs = zip(rule[0::2], rule[1::2], strict=True)
-    return all(compare[op](value, Decimal(str(bound))) for op, bound in pairs)
 
 
 # -- delivery -------------------------------------------------------------------------------------
@@ -186,7 +132,8 @@ def direct_deliverer() -> Deliver:
     def deliver(function: str, event: Mapping[str, Any]) -> Any:
         spec = specs[function]
         handler = getattr(importlib.import_module(spec.module), spec.function_name)
-        return handler(dict(event), FakeLambdaContext(function_name=function))
+        with iam_audit.acting_as(function):
+            return handler(dict(event), FakeLambdaContext(function_name=function))
 
     return deliver
 
@@ -276,7 +223,7 @@ class StreamPoller:
         chosen = [
             record
             for record in records
-            if not source.patterns or any(matches(p, record) for p in source.patterns)
+            if not source.patterns or event_patterns.matches_any(source.patterns, record)
         ]
         for start in range(0, len(chosen), source.batch_size):
             batch = tuple(chosen[start : start + source.batch_size])

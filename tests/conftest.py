@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import boto3
 import botocore.session
 import pytest
 from moto import mock_aws
 
+from local import iam_audit, iam_policies
 from local.gateway import Gateway
 from local.moto_fidelity import serialize_dynamodb, stop_waits_for_start
 from local.resources import (
@@ -34,6 +36,8 @@ from u22a8.data import clients
 # concurrent requests need the emulator to be faithful (see local/moto_fidelity.py).
 serialize_dynamodb()
 stop_waits_for_start()
+# Before any botocore session exists: every one created from here on is audited.
+iam_audit.install()
 
 
 # mock_aws resets boto3's default session for every test, which would make each test parse
@@ -88,7 +92,9 @@ def aws(
     conftest), whose Step Functions engine runs the training state machine.
     """
     if request.node.get_closest_marker("workflow") is not None:
-        yield request.getfixturevalue("engine").names
+        names = request.getfixturevalue("engine").names
+        with audited(names):
+            yield names
         return
     with mock_aws():
         names = physical_names("test")
@@ -99,7 +105,18 @@ def aws(
         for key, value in function_environment(names).items():
             monkeypatch.setenv(key, value)
         _reset_caches()
-        yield names
+        with audited(names):
+            yield names
+
+
+@contextmanager
+def audited(names: dict[str, str]) -> Iterator[None]:
+    """The IAM audit (``local.iam_audit``): every call a function or the state machine made in
+    the test must be one its role in template.yaml allows, or the test fails naming it."""
+    with iam_audit.recording(iam_policies.prefix_of(names)) as recorder:
+        yield
+    refused = iam_audit.violations(recorder.calls, recorder.prefix)
+    assert not refused, "calls the deployed IAM policies would refuse:\n" + "\n".join(refused)
 
 
 @pytest.fixture

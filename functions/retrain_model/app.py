@@ -1,5 +1,6 @@
 """Starts automatic retraining: ModelsTable stream records, filtered (template.yaml) to model items
-that are ``ready`` with at least ``RETRAIN_THRESHOLD`` samples since their active version."""
+that are ``ready`` and marked ``retrain_due`` (set by the upload that reached
+``RETRAIN_THRESHOLD`` samples since the active version; the claim checks the count again)."""
 
 from __future__ import annotations
 

@@ -23,11 +23,13 @@ from typing import Any
 import pytest
 import requests
 
+from local import iam_audit
 from local.template import ROOT
 
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 15.0
 HTTP_TIMEOUT_S = 30.0
+STACK_PREFIX = "u22a8-local"  # the stack's default --prefix: its resources' physical names
 
 
 def _base_environment() -> dict[str, str]:
@@ -110,6 +112,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """Start the stack, wait (bounded) for its ready file, stop it with Ctrl-C at the end."""
     workdir = tmp_path_factory.mktemp("local-stack")
     ready = workdir / "ready.json"
+    calls_path = workdir / "iam-calls.jsonl"  # the IAM audit: every AWS call of every function
     stdout_path, stderr_path = workdir / "stdout.log", workdir / "stderr.log"
     with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
         # Output goes to files, not pipes: nobody reads a pipe while tests run, and a full pipe
@@ -117,7 +120,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         process = subprocess.Popen(
             [sys.executable, "-m", "local.stack", "--port", "0", "--ready-file", str(ready)],
             cwd=ROOT,
-            env=_base_environment(),
+            env={**_base_environment(), iam_audit.SINK_VARIABLE: str(calls_path)},
             stdout=out,
             stderr=err,
         )
@@ -159,6 +162,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
             assert "Stopped." in _tail(stdout_path)
         else:
             pytest.fail(f"the stack died during the tests\n{running.logs()}")
+    _audit(iam_audit.read_calls(calls_path))
+
+
+def _audit(calls: list[iam_audit.Call]) -> None:
+    """Every call the stack's functions and state machine made must be one their roles in
+    template.yaml allow (``local.iam_audit``): the suite fails naming each one that is not."""
+    assert calls, "the local stack recorded no AWS calls: the IAM audit is not running"
+    refused = iam_audit.violations(calls, STACK_PREFIX)
+    assert not refused, "calls the deployed IAM policies would refuse:\n" + "\n".join(refused)
 
 
 def new_handle(namespace: str) -> str:

@@ -69,9 +69,10 @@ pytestmark = pytest.mark.workflow
 STATES = {"draft", "busy", "ready", "failed", "archived"}
 CRITERIA = ["Clarity", "Flow"]
 EFFORTS = ["low", "medium", None]
-# The template's RetrainThreshold parameter, as a deployment may set it (its stream filter and
-# RETRAIN_THRESHOLD both take it): lower than the default 50 so that the ordinary uploads cross it
-# and the models stay small (every upload is a transaction, for which moto deep-copies the table).
+# The template's RetrainThreshold parameter, as a deployment may set it (RETRAIN_THRESHOLD of the
+# upload that marks the model and of the retrain's claim): lower than the default 50 so that the
+# ordinary uploads cross it and the models stay small (every upload is a transaction, for which
+# moto deep-copies the table).
 THRESHOLD = 10
 
 
@@ -100,14 +101,12 @@ def _copy_sharing_records(shard: StreamShard, memo: dict[int, Any]) -> StreamSha
 
 
 def stream_sources() -> list[streams.StreamSource]:
-    """The template's stream sources, deployed with ``RetrainThreshold = THRESHOLD``."""
+    """The template's stream sources, deployed with ``RetrainThreshold = THRESHOLD`` (the filter
+    matches the marker the threshold's upload sets, so it does not depend on the parameter)."""
     deployed = copy.deepcopy(dict(template.load_template()))
     deployed["Parameters"]["RetrainThreshold"]["Default"] = THRESHOLD
     found = streams.sources(deployed)
-    retrain = [source for source in found if source.function == "RetrainFunction"]
-    assert len(retrain) == 1
-    bound = retrain[0].patterns[0]["dynamodb"]["NewImage"]["samples_since_version"]["N"]
-    assert bound == [{"numeric": [">=", THRESHOLD]}], bound  # the filter takes the parameter
+    assert [source.function for source in found].count("RetrainFunction") == 1
     return found
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import boto3
 import pytest
 
-from local import events, lambda_bridge
+from local import events, iam_audit, lambda_bridge
 from local.events import Delivery, EventBus
 from local.synthetic import labelled_samples
 from tests.helpers import GatewayClient
@@ -260,7 +260,10 @@ def test_a_timed_out_execution_fails_the_run_with_a_timeout_message(
     bus = EventBus(events.rules(short), _function_arns(engine))
     _create_model_with_samples(api)
 
-    with lambda_bridge.watch_executions(on_end=bus.on_execution_end) as watcher:
+    with (
+        lambda_bridge.watch_executions(on_end=bus.on_execution_end) as watcher,
+        iam_audit.substituting(name, engine.names[f"{STATE_MACHINE}.Name"]),  # the stack's one
+    ):
         run_id = _train(api)
         execution_arn = arn.replace(":stateMachine:", ":execution:") + f":{run_id}"
         assert watcher.wait(execution_arn, WAIT_S).status == "TIMED_OUT"

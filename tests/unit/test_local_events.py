@@ -75,7 +75,7 @@ def test_template_schedules_are_the_sweepers() -> None:
     assert by_function == {"SweepStuckRunsFunction": 300, "PurgeSamplesFunction": 900}
 
 
-def test_unsupported_patterns_fail_at_load_not_at_delivery() -> None:
+def test_content_filters_load_and_malformed_patterns_fail_at_load() -> None:
     tpl = template.load_template()
     reconcile = tpl["Resources"]["ReconcileRunFunction"]
     changed = {
@@ -95,10 +95,12 @@ def test_unsupported_patterns_fail_at_load_not_at_delivery() -> None:
             }
         },
     }
-    with pytest.raises(NotImplementedError, match="content filters"):
-        events.rules({}, changed)
+    assert events.rules({}, changed)[0].pattern == {"source": [{"prefix": "aws."}]}
+    changed["Resources"]["ReconcileRunFunction"]["Properties"]["Events"]["Prefixed"]["Properties"][
+        "Pattern"
+    ] = {"source": "aws.states"}
     with pytest.raises(ValueError, match="non-empty list"):
-        events._check_pattern({"source": "aws.states"}, "p")
+        events.rules({}, changed)
 
 
 @pytest.mark.parametrize(

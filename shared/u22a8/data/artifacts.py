@@ -36,12 +36,21 @@ def put_artifact(key: str, data: bytes, content_type: str = "application/octet-s
     clients.s3().put_object(Bucket=_bucket(), Key=key, Body=data, ContentType=content_type)
 
 
+# What S3 answers for a key that does not exist: 404 to a caller allowed s3:ListBucket on the
+# bucket, 403 AccessDenied to one that is not. No function reading objects is granted
+# ListBucket (it would let each list every tenant's keys, and whether a prefix-scoped grant earns
+# the 404 is not documented); each is granted GetObject on exactly the prefix it reads, which the
+# IAM audit checks for every call the test suites make, so a 403 here means "not there".
+_MISSING_CODES = frozenset({"NoSuchKey", "404", "AccessDenied", "403"})
+
+
 def get_artifact(key: str) -> bytes:
-    """The object's bytes; :class:`ArtifactMissing` when there is no such object."""
+    """The object's bytes; :class:`ArtifactMissing` when there is no such object (a 404, or the
+    403 S3 answers a role without ``s3:ListBucket``)."""
     try:
         response = clients.s3().get_object(Bucket=_bucket(), Key=key)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+        if error.response.get("Error", {}).get("Code") in _MISSING_CODES:
             raise ArtifactMissing(key) from error
         raise
     return response["Body"].read()

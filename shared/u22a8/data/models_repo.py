@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 META_SK = "META"
 LISTING_INDEX = "gsi1"
+# Set (true) by the sample write that takes samples_since_version to the retrain threshold and
+# removed by a run's claim: what RetrainFunction's stream filter matches (docs/training-design.md).
+RETRAIN_DUE = "retrain_due"
 
 
 def model_pk(handle: str) -> str:

@@ -33,8 +33,8 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients, cursors
 from u22a8.data.busy_index import BUSY
-from u22a8.data.items import from_item, raise_if_throttled, to_attr, to_item
-from u22a8.data.models_repo import META_SK, model_from_item, model_pk
+from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr, to_item
+from u22a8.data.models_repo import META_SK, RETRAIN_DUE, model_from_item, model_pk
 from u22a8.data.transactions import Refused, transact_write
 from u22a8.domain.model import Model, ModelState, OperationError
 from u22a8.domain.run import (
@@ -213,7 +213,10 @@ def claim(
             "SET state_before_run = #state, #state = :busy, current_run_id = :run_id, "
             "operation_before_run = if_not_exists(last_operation, :no_operation), "
             "last_operation = :operation, gsi2pk = :busy_key, "
-            "revision = revision + :one, updated_at = :now"
+            "revision = revision + :one, updated_at = :now "
+            # The run takes what the marker announced; an upload that reaches the threshold
+            # again (during the run or after it) sets it anew.
+            f"REMOVE {RETRAIN_DUE}"
         ),
         "ConditionExpression": condition,
         "ExpressionAttributeNames": {"#state": "state"},
@@ -232,6 +235,30 @@ def claim(
         raise RuntimeError(f"run claim refused for no model reason: {refused.codes}")
     old = refused.item(0)
     raise ClaimRefused(model_from_item(old) if old else None, running_request(old) if old else None)
+
+
+def clear_retrain_due(handle: str, threshold: int) -> bool:
+    """Remove a retrain marker the count no longer backs (a publish took back what its snapshot
+    covered, an upload was undone, zero-data-retention reset the count), so the stream filter
+    stops calling for a retrain; a no-op when the count is at the threshold. Whether it cleared.
+    """
+    try:
+        clients.dynamodb().update_item(
+            TableName=_table(),
+            Key=_model_key(handle),
+            UpdateExpression=f"REMOVE {RETRAIN_DUE}",
+            ConditionExpression=(
+                f"attribute_exists({RETRAIN_DUE}) AND (attribute_not_exists(samples_since_version)"
+                " OR samples_since_version < :threshold)"
+            ),
+            ExpressionAttributeValues={":threshold": {"N": str(threshold)}},
+        )
+    except ClientError as error:
+        raise_if_throttled(error)
+        if error_code(error) == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 # --- release -----------------------------------------------------------------------------------

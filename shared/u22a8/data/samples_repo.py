@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from u22a8.data import clients, cursors
 from u22a8.data.items import error_code, from_item, raise_if_throttled
 from u22a8.data.models_repo import (
     META_SK,
+    RETRAIN_DUE,
     ConditionFailure,
     WriteRefused,
     model_from_item,
@@ -158,6 +160,19 @@ def _stored_at(sample_id: str) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+@dataclass(frozen=True)
+class _Retrain:
+    """How an upload's counter update keeps the retrain marker (``RETRAIN_DUE``).
+
+    ``mark``: set it. Otherwise the update is guarded: it passes only when the marker is already
+    there or the new count stays below ``threshold``, so the one write that takes
+    ``samples_since_version`` to the threshold is refused and sent again with ``mark``.
+    """
+
+    threshold: int
+    mark: bool
+
+
 def _count(
     handle: str,
     delta: int,
@@ -165,6 +180,7 @@ def _count(
     live_only: bool,
     accepting_samples: bool,
     after_epoch: str | None = None,
+    retrain: _Retrain | None = None,
 ) -> TransactWriteItemTypeDef:
     """The model's counter update; its condition is what makes a sample write legal. With
     ``after_epoch`` (a sample's storage time) it also requires the sample to be newer than the
@@ -172,6 +188,16 @@ def _count(
     condition = "attribute_exists(pk)"
     names: dict[str, str] = {}
     values: dict[str, AttributeValueTypeDef] = {":delta": {"N": str(delta)}}
+    expression = "ADD " + ", ".join(f"{name} :delta" for name in counters)
+    if retrain is not None and retrain.mark:
+        expression += f" SET {RETRAIN_DUE} = :due"
+        values[":due"] = {"BOOL": True}
+    elif retrain is not None:
+        condition += (
+            f" AND (attribute_exists({RETRAIN_DUE}) OR attribute_not_exists(samples_since_version)"
+            " OR samples_since_version < :below)"
+        )
+        values[":below"] = {"N": str(retrain.threshold - delta)}
     if after_epoch is not None:
         condition += " AND (attribute_not_exists(data_epoch) OR data_epoch < :stored_at)"
         values[":stored_at"] = {"S": after_epoch}
@@ -185,7 +211,7 @@ def _count(
     update: dict[str, Any] = {
         "TableName": _table(),
         "Key": _model_key(handle),
-        "UpdateExpression": "ADD " + ", ".join(f"{name} :delta" for name in counters),
+        "UpdateExpression": expression,
         "ConditionExpression": condition,
         "ExpressionAttributeValues": values,
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
@@ -244,13 +270,10 @@ def add(handle: str, samples: Sequence[Sample]) -> None:
     duplicates.
     """
     committed: list[Sample] = []
+    threshold = get_settings().retrain_threshold
     for chunk in _chunks(samples):
-        actions = [
-            _count(handle, len(chunk), _ADD_COUNTERS, live_only=True, accepting_samples=True)
-        ]
-        actions.extend(_put(handle, sample) for sample in chunk)
         try:
-            _transact(actions)
+            _store(handle, chunk, threshold)
         except Exception as error:
             if committed:
                 _undo(handle, committed)
@@ -261,6 +284,33 @@ def add(handle: str, samples: Sequence[Sample]) -> None:
                 raise refusal from error
             raise
         committed.extend(chunk)
+
+
+def _store(handle: str, chunk: Sequence[Sample], threshold: int) -> None:
+    """One chunk's transaction. The write that takes the model to the retrain threshold is
+    refused by the guard alone (the model is there, live and accepting samples) and is sent
+    again setting the marker the retrain filter matches: a stream record's numbers are strings,
+    which AWS's filters cannot compare with a threshold (docs/training-design.md)."""
+
+    def actions(mark: bool) -> list[TransactWriteItemTypeDef]:
+        update = _count(
+            handle,
+            len(chunk),
+            _ADD_COUNTERS,
+            live_only=True,
+            accepting_samples=True,
+            retrain=_Retrain(threshold, mark),
+        )
+        return [update, *(_put(handle, sample) for sample in chunk)]
+
+    try:
+        _transact(actions(mark=len(chunk) >= threshold))
+    except _Cancelled as cancelled:
+        refusal = _model_refusal(cancelled)
+        model = refusal.failure.existing if refusal is not None else None
+        if model is None or model.state is ModelState.ARCHIVED or model.zero_data_retention:
+            raise
+        _transact(actions(mark=True))
 
 
 def _undo(handle: str, committed: Sequence[Sample]) -> None:

@@ -137,7 +137,10 @@ def start_retrain(handle: str) -> str | None:
     threshold = get_settings().retrain_threshold
     try:
         runs_repo.claim(handle, run, TrainRequest(), [ModelState.READY], None, threshold)
-    except ClaimRefused:
+    except ClaimRefused as refused:
+        if refused.existing is not None and refused.existing.state is ModelState.READY:
+            # Ready, so the count refused: the marker that called is stale.
+            runs_repo.clear_retrain_due(handle, threshold)
         return None
     # The workflow's input has the train's shape; effort is null (the plan ignores it).
     payload = {
