@@ -150,7 +150,7 @@ class Policy:
 def translated() -> dict[str, Any]:
     """The CloudFormation template ``sam deploy`` would create (code URIs as ``sam package``
     leaves them: the translator refuses local paths)."""
-    from samtranslator.translator.transform import transform  # type: ignore[import-untyped]
+    from samtranslator.translator.transform import transform  # type: ignore[import-untyped,unused-ignore]
 
     sam = copy.deepcopy(template.load_template())
     for logical_id, resource in sam["Resources"].items():

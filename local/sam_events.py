@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from local import events, streams, template
+from local import event_patterns, events, streams, template
 from local.resources import ACCOUNT_ID, REGION
 from local.sam_step_events import STEP_EVENTS
 from local.sam_story import (
@@ -405,7 +405,7 @@ def matching_stream_filters(invocation: Invocation, event: Mapping[str, Any]) ->
         for s in streams.sources()
         if (s.function, s.name) == (invocation.function, invocation.source)
     ]
-    return all(any(streams.matches(p, r) for p in source.patterns) for r in event["Records"])
+    return all(event_patterns.matches_any(source.patterns, r) for r in event["Records"])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
