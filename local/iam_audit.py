@@ -155,6 +155,35 @@ def _events(operation: str, params: Mapping[str, Any]) -> list[Request]:
     ]
 
 
+# SQS authorizes a batch call as its single-message action.
+_SQS_ACTIONS: Final = {
+    "SendMessageBatch": "SendMessage",
+    "DeleteMessageBatch": "DeleteMessage",
+    "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
+}
+
+
+def _sqs(operation: str, params: Mapping[str, Any]) -> list[Request]:
+    """A queue call is authorized against the queue's ARN (its URL's last segment is the name)."""
+    url = str(params.get("QueueUrl") or "")
+    if not url:
+        return [Request(f"sqs:{operation}", "*")]
+    name = url.rstrip("/").rsplit("/", 1)[-1]
+    arn = f"arn:{PARTITION}:sqs:{REGION}:{ACCOUNT_ID}:{name}"
+    return [Request(f"sqs:{_SQS_ACTIONS.get(operation, operation)}", arn)]
+
+
+def _kms(operation: str, params: Mapping[str, Any]) -> list[Request]:
+    """A key call is authorized against the key's ARN. Local keys get random ids, so the key is
+    named by what the caller sent (an alias name or id) under ``key/``; the template's grant of
+    ``!GetAtt Key.Arn`` resolves to ``key/*`` (``local.iam_policies``): the action is checked
+    exactly, the key only as "a key of this account"."""
+    key = str(params.get("KeyId") or "unknown")
+    if key.startswith("arn:"):
+        key = key.rsplit(":", 1)[-1].removeprefix("key/")
+    return [Request(f"kms:{operation}", f"arn:{PARTITION}:kms:{REGION}:{ACCOUNT_ID}:key/{key}")]
+
+
 def _lambda(operation: str, params: Mapping[str, Any]) -> list[Request]:
     name = str(params.get("FunctionName", "*"))
     if not name.startswith("arn:"):
@@ -176,6 +205,8 @@ def requests_for(service: str, operation: str, params: Mapping[str, Any]) -> lis
         "stepfunctions": _states,
         "events": _events,
         "lambda": _lambda,
+        "sqs": _sqs,
+        "kms": _kms,
     }
     if service in mapping:
         return mapping[service](operation, params)

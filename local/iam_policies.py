@@ -43,6 +43,19 @@ MANAGED_POLICIES: Final[dict[str, tuple[tuple[tuple[str, ...], str], ...]]] = {
             "*",
         ),
     ),
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole": (
+        (
+            (
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+            ),
+            "*",
+        ),
+    ),
     "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole": (
         (
             (
@@ -281,6 +294,9 @@ class _Resolver:
         if attribute == "StreamArn":
             return f"{self.names[f'{logical_id}.Arn']}/stream/*"
         resource_type = self.cfn["Resources"].get(logical_id, {}).get("Type")
+        if resource_type == "AWS::KMS::Key" and attribute == "Arn":
+            # Local keys get random ids; see ``local.iam_audit._kms`` for what is checked.
+            return f"arn:{PARTITION}:kms:{REGION}:{ACCOUNT_ID}:key/*"
         if resource_type == "AWS::SQS::Queue" and attribute == "Arn":
             return f"arn:{PARTITION}:sqs:{REGION}:{ACCOUNT_ID}:{self.prefix}-{logical_id}"
         raise ValueError(f"cannot resolve GetAtt {key}")

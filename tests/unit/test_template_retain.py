@@ -12,7 +12,7 @@ import pytest
 
 from local import template
 
-STATEFUL_TYPES = ("AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SQS::Queue")
+STATEFUL_TYPES = ("AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::KMS::Key")
 RETAINED_LOG_GROUPS = {"ApiAccessLogGroup"}
 
 
