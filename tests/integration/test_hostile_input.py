@@ -159,16 +159,19 @@ def fitted() -> FittedModel:
 
 
 @pytest.fixture
-def targets(api: GatewayClient, fitted: FittedModel) -> dict[str, str]:
-    """Valid values of every path parameter: a model with a sample, a tagged active version and
-    a running run."""
+def targets(api: GatewayClient, fitted: FittedModel, webhooks: dict[str, str]) -> dict[str, str]:
+    """Valid values of every path parameter: a model with a sample, a tagged active version, a
+    running run, and a webhook endpoint (an IP-literal URL: no DNS in the test)."""
     create(api)
     added = api.post(f"{PATH}/samples", {"samples": [{"text": "t", "scores": {"Clarity": 1.0}}]})
     assert added.status == 201, added.body
     publish(HANDLE, 1, fitted)
     assert api.request("PUT", f"{PATH}/tags/prod", {"version": 1}).status == 200
     run_id = started(api.post(TRAIN, {"reoptimize_params": True}))
+    endpoint = api.post("/v1/webhooks", {"url": "https://93.184.215.14/hooks", "events": ["*"]})
+    assert endpoint.status == 201, endpoint.body
     return {
+        "id": endpoint.json()["id"],
         "handle": HANDLE,
         "run_id": run_id,
         "sample_id": added.json()["sample_ids"][0],
