@@ -198,7 +198,7 @@ def stream_record(name: str, new: Mapping[str, Any], old: Mapping[str, Any]) -> 
     }
 
 
-def _model_image(**attributes: dict[str, str]) -> dict[str, Any]:
+def _model_image(**attributes: dict[str, Any]) -> dict[str, Any]:
     return {
         "pk": _string(f"MODEL#{HANDLE}"),
         "sk": _string("META"),
@@ -208,12 +208,19 @@ def _model_image(**attributes: dict[str, str]) -> dict[str, Any]:
 
 
 def retrain_record() -> dict[str, Any]:
-    """A ready model's item reaching ``RetrainThreshold`` new samples (one more arrived)."""
+    """A ready model's item reaching ``RetrainThreshold`` new samples (one more arrived), as the
+    upload writes it (``samples_repo``): the write that reaches the threshold also sets the
+    ``retrain_due`` marker, which is what the template's filter matches (a record's numbers are
+    strings, which a filter cannot compare with the threshold)."""
+    from u22a8.data.models_repo import RETRAIN_DUE
+
     threshold = int(template.parameter_default("RetrainThreshold"))
     ready = {"state": _string("ready"), "active_version": _number(1)}
     return stream_record(
         "Retrain",
-        _model_image(**ready, samples_since_version=_number(threshold)),
+        _model_image(
+            **ready, samples_since_version=_number(threshold), **{RETRAIN_DUE: {"BOOL": True}}
+        ),
         _model_image(**ready, samples_since_version=_number(threshold - 1)),
     )
 

@@ -17,6 +17,7 @@ from local.resources import physical_names
 from local.sam_events import SCENARIO, Invocation
 from tests.helpers import lambda_context
 from u22a8.data import runs_repo
+from u22a8.data.models_repo import RETRAIN_DUE
 from u22a8.domain.model import ModelState
 from u22a8.domain.run import Run, RunStatus, TrainRequest
 
@@ -94,10 +95,11 @@ def test_stream_events_pass_their_sources_filters() -> None:
     assert len(invocations) == len(wanted)
     for invocation in invocations:
         assert sam_events.matching_stream_filters(invocation, _file(invocation))
-    # A record the filter drops is told apart: the check can fail.
+    # A record the filter drops is told apart: the check can fail. An upload below the
+    # threshold writes no retrain marker.
     retrain = _by_function("RetrainFunction")
     below = _file(retrain)
-    below["Records"][0]["dynamodb"]["NewImage"]["samples_since_version"] = {"N": "0"}
+    del below["Records"][0]["dynamodb"]["NewImage"][RETRAIN_DUE]
     assert not sam_events.matching_stream_filters(retrain, below)
 
 
@@ -112,12 +114,16 @@ def test_the_status_change_matches_the_reconcilers_rule_on_the_local_stack() -> 
 
 @pytest.mark.usefixtures("aws")
 def test_the_authorizer_refuses_the_placeholder_and_allows_a_pasted_key() -> None:
+    """The placeholder is refused with a Deny policy (API Gateway's ACCESS_DENIED, a 401), not
+    an error: the authorizer raises only when it cannot check a key."""
     from u22a8.domain.keys_service import issue_key
 
     invocation = _by_function("AuthorizerFunction")
     event = _file(invocation)
-    with pytest.raises(PermissionError, match=r"^Unauthorized$"):
-        _invoke(invocation, event)
+    denied = _invoke(invocation, event)
+    assert denied["principalId"] == "anonymous"
+    assert denied["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+    assert "context" not in denied  # no namespace for a refused key
     issued = issue_key(sam_story.NAMESPACE, "events test")
     pasted = {**event, "authorizationToken": f"Bearer {issued.key}"}
     policy = _invoke(invocation, pasted)
