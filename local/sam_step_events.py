@@ -53,7 +53,8 @@ def _evaluated() -> dict[str, Any]:
 
     params = TrainingParams.from_dict(_candidate()["params"])
     result = evaluate_candidate(_samples(), list(CRITERIA), params)
-    return _rounded(results.compact(0, result, CRITERIA))
+    compact: dict[str, Any] = _rounded(results.compact(0, result, CRITERIA))
+    return compact
 
 
 @cache
