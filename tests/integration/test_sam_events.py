@@ -137,6 +137,29 @@ def test_stream_events_pass_their_sources_filters() -> None:
     assert not sam_events.matching_stream_filters(retrain, below)
 
 
+def test_the_retrain_record_carries_what_the_upload_writes(aws: dict[str, str]) -> None:
+    """The story's upload, on the model when it is that many samples short of the threshold,
+    writes the count and the marker the retrain record's new image has."""
+    change = _file(_by_function("RetrainFunction"))["Records"][0]["dynamodb"]
+    new, old = change["NewImage"], change["OldImage"]
+    assert RETRAIN_DUE not in old
+    create, add = _by_function("CreateModelFunction"), _by_function("AddSamplesFunction")
+    assert _invoke(create, _file(create))["statusCode"] == 201
+    short = int(new["samples_since_version"]["N"]) - len(sam_story.samples_body()["samples"])
+    dynamodb = boto3.client("dynamodb")
+    key = {"pk": new["pk"], "sk": new["sk"]}
+    dynamodb.update_item(
+        TableName=aws["ModelsTable"],
+        Key=key,
+        UpdateExpression="SET samples_since_version = :short",
+        ExpressionAttributeValues={":short": {"N": str(short)}},
+    )
+    assert _invoke(add, _file(add))["statusCode"] == 201
+    item = dynamodb.get_item(TableName=aws["ModelsTable"], Key=key, ConsistentRead=True)["Item"]
+    assert item["samples_since_version"] == new["samples_since_version"]
+    assert item[RETRAIN_DUE] == new[RETRAIN_DUE]
+
+
 def test_the_status_change_matches_the_reconcilers_rule_on_the_local_stack() -> None:
     (rule,) = [
         r
