@@ -215,8 +215,29 @@ def policies(prefix: str) -> dict[str, Policy]:
         for inline in role.get("Policies", []):
             for raw in _as_list(inline["PolicyDocument"]["Statement"]):
                 statements.append(_statement(resolver.resolve(raw), f"{logical_id}"))
+        statements += _key_policy_grants(cfn, role_id, resolver)
         found[logical_id] = Policy(logical_id, tuple(statements))
     return found
+
+
+def _key_policy_grants(
+    cfn: Mapping[str, Any], role_id: str, resolver: _Resolver
+) -> list[Statement]:
+    """What KMS key policies grant the role itself (``Principal: {AWS: !GetAtt <role>.Arn}``):
+    such a grant needs no IAM policy (WebhookDeliveryFunction's Decrypt). A grant to the account
+    (``:root``) only delegates to IAM policies, so it adds nothing here. ``Resource: "*"`` in a
+    key policy is that key."""
+    role_arn = {"Fn::GetAtt": [role_id, "Arn"]}
+    grants: list[Statement] = []
+    for key_id, resource in cfn["Resources"].items():
+        if resource["Type"] != "AWS::KMS::Key":
+            continue
+        key_arn = resolver.get_att(key_id, "Arn")
+        for raw in _as_list(resource["Properties"].get("KeyPolicy", {}).get("Statement", [])):
+            principals = _as_list(raw.get("Principal", {}).get("AWS", []))
+            if raw.get("Effect") == "Allow" and role_arn in principals:
+                grants.append(_statement({**raw, "Resource": key_arn}, f"{key_id} key policy"))
+    return grants
 
 
 def _as_list(value: Any) -> list[Any]:

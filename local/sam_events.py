@@ -3,15 +3,19 @@
 This module is the one place they come from: each API route becomes an API Gateway REST proxy
 event (the template's path, a request in the contract's shape, the authorizer's context), the
 authorizer gets its TOKEN event, each training step the payload the state machine passes it, the
-stream consumers a ModelsTable stream record that passes their filter, and the EventBridge and
-schedule consumers the events those rules send. Names and ARNs are the local stack's
+stream consumers a ModelsTable stream record that passes their filter, the EventBridge and
+schedule consumers the events those rules send, and the SQS consumers (the webhook fan-out and
+deliveries) the messages their queues hold. Names and ARNs are the local stack's
 (``make local`` / ``make sam-local``), and every value is fixed, so the files only change when the
 template or this module does.
 
 Together they tell one story (``local.sam_story``), in :data:`SCENARIO` order: a model
 ``demo.support-tone`` is created, patched and given the walk-through's samples, run ``RUN_ID``
-trains it step by step (``local.sam_step_events``), the version is tagged and scored, the
-consumers find nothing left to do, and the model is archived.
+trains it step by step (``local.sam_step_events``) while a webhook endpoint of the namespace
+waits for the run's end (fanned out from the model events bus, delivered signed to a receiver on
+``RECEIVER_URL``), the version is tagged and scored, the consumers find nothing left to do, the
+model is archived and the endpoint deleted. The webhook events name the endpoint ``WEBHOOK_ID``:
+ids are random, so a replay puts in the id CreateWebhookFunction answered.
 ``tests/integration/test_sam_events.py`` invokes every handler with its event in that order.
 
 ``python -m local.sam_events`` writes ``events/``; ``--check`` fails when it differs.
@@ -20,6 +24,7 @@ consumers find nothing left to do, and the model is archived.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import uuid
@@ -42,8 +47,11 @@ from local.sam_story import (
     KEY_ID,
     NAMESPACE,
     PREFIX,
+    RECEIVER_URL,
+    RUN_FINISHED_AT,
     RUN_ID,
     SAMPLE_ID,
+    WEBHOOK_ID,
     local_names,
     samples_body,
     stable_id,
@@ -69,6 +77,7 @@ class ApiCall:
 
 # Keyed by the function's logical id (one route each); values fill the route's path template.
 _MODEL = {"handle": HANDLE}
+_WEBHOOK = {"id": WEBHOOK_ID}
 API_CALLS: Final[Mapping[str, Callable[[], ApiCall]]] = {
     "CreateModelFunction": lambda: ApiCall(
         body={"handle": HANDLE, "criteria": list(CRITERIA)}, status=201
@@ -99,6 +108,20 @@ API_CALLS: Final[Mapping[str, Callable[[], ApiCall]]] = {
     ),
     "CancelRunFunction": lambda: ApiCall({**_MODEL, "run_id": RUN_ID}, status=409),
     "ArchiveModelFunction": lambda: ApiCall(_MODEL),
+    "CreateWebhookFunction": lambda: ApiCall(
+        body={"url": RECEIVER_URL, "events": ["run.succeeded", "run.failed"]}, status=201
+    ),
+    "ListWebhooksFunction": lambda: ApiCall(query={"limit": "10"}),
+    "GetWebhookFunction": lambda: ApiCall(_WEBHOOK),
+    "PatchWebhookFunction": lambda: ApiCall(
+        _WEBHOOK,
+        body={"description": "Notify the release pipeline"},
+        headers={"Content-Type": "application/merge-patch+json"},
+    ),
+    "RotateWebhookSecretFunction": lambda: ApiCall(_WEBHOOK),
+    "ListWebhookDeliveriesFunction": lambda: ApiCall(_WEBHOOK),
+    "PingWebhookFunction": lambda: ApiCall(_WEBHOOK, status=202),
+    "DeleteWebhookFunction": lambda: ApiCall(_WEBHOOK, status=204),
 }
 
 
@@ -198,7 +221,7 @@ def stream_record(name: str, new: Mapping[str, Any], old: Mapping[str, Any]) -> 
     }
 
 
-def _model_image(**attributes: dict[str, str]) -> dict[str, Any]:
+def _model_image(**attributes: dict[str, Any]) -> dict[str, Any]:
     return {
         "pk": _string(f"MODEL#{HANDLE}"),
         "sk": _string("META"),
@@ -208,12 +231,19 @@ def _model_image(**attributes: dict[str, str]) -> dict[str, Any]:
 
 
 def retrain_record() -> dict[str, Any]:
-    """A ready model's item reaching ``RetrainThreshold`` new samples (one more arrived)."""
+    """A ready model's item reaching ``RetrainThreshold`` new samples (one more arrived), as the
+    upload writes it (``samples_repo``): the write that reaches the threshold also sets the
+    ``retrain_due`` marker, which is what the template's filter matches (a record's numbers are
+    strings, which a filter cannot compare with the threshold)."""
+    from u22a8.data.models_repo import RETRAIN_DUE
+
     threshold = int(template.parameter_default("RetrainThreshold"))
     ready = {"state": _string("ready"), "active_version": _number(1)}
     return stream_record(
         "Retrain",
-        _model_image(**ready, samples_since_version=_number(threshold)),
+        _model_image(
+            **ready, samples_since_version=_number(threshold), **{RETRAIN_DUE: {"BOOL": True}}
+        ),
         _model_image(**ready, samples_since_version=_number(threshold - 1)),
     )
 
@@ -259,12 +289,101 @@ def scheduled(function: str, name: str) -> dict[str, Any]:
     return event
 
 
+def bus_events() -> list[dict[str, Any]]:
+    """What publishing the story's run puts on the model events bus (one PutEvents call, as
+    ``u22a8.domain.events.run_finished`` makes it): the run's end and its model leaving ``busy``,
+    as EventBridge delivers each event to a target."""
+    from u22a8.data.events import SOURCE
+    from u22a8.domain import events as model_events
+    from u22a8.domain.model import ModelState
+
+    changes = [
+        model_events.run_end(HANDLE, RUN_ID, "succeeded", version=1),
+        model_events.model_state_change(
+            HANDLE, ModelState.READY, ModelState.BUSY, RUN_ID, version=1
+        ),
+    ]
+    return [
+        {
+            "version": "0",
+            "id": stable_id("bus", detail_type),
+            "detail-type": detail_type,
+            "source": SOURCE,
+            "account": ACCOUNT_ID,
+            "time": RUN_FINISHED_AT,
+            "region": REGION,
+            "resources": [],
+            "detail": detail,
+        }
+        for detail_type, detail in (change for change in changes if change is not None)
+    ]
+
+
+def delivery_message() -> dict[str, Any]:
+    """The delivery the fan-out queues for the story's endpoint on the run's end (the webhook
+    event built by ``u22a8.domain.webhook_delivery`` itself), due at once."""
+    from datetime import datetime
+
+    from u22a8.domain import webhook_delivery
+    from u22a8.domain.webhook import Webhook
+
+    parsed = webhook_delivery.event_from_bus(bus_events()[0])
+    assert parsed is not None, "the run's end is a webhook event"
+    namespace, event = parsed
+    created = RUN_FINISHED_AT.replace("Z", ".000Z")
+    endpoint = Webhook(
+        webhook_id=WEBHOOK_ID,
+        namespace=namespace,
+        url=RECEIVER_URL,
+        events=tuple(API_CALLS["CreateWebhookFunction"]().body["events"]),
+        description=None,
+        enabled=True,
+        created_at=created,
+        updated_at=created,
+    )
+    due = datetime.fromisoformat(RUN_FINISHED_AT.replace("Z", "+00:00"))
+    return webhook_delivery.delivery_message(endpoint, event, 1, due)
+
+
+def sqs_event(queue: str, name: str, bodies: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Lambda's SQS event: one record per message of ``queue`` (a logical id)."""
+    sent = str(EPOCH_MS + 300_000)
+    records = []
+    for index, body in enumerate(bodies):
+        text = json.dumps(body, separators=(",", ":"))
+        records.append(
+            {
+                "messageId": stable_id("sqs", name, str(index)),
+                "receiptHandle": "AQEB" + uuid.UUID(stable_id("receipt", name, str(index))).hex,
+                "body": text,
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": sent,
+                    "SenderId": ACCOUNT_ID,
+                    "ApproximateFirstReceiveTimestamp": sent,
+                },
+                "messageAttributes": {},
+                "md5OfBody": hashlib.md5(text.encode(), usedforsecurity=False).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": local_names()[f"{queue}.Arn"],
+                "awsRegion": REGION,
+            }
+        )
+    return {"Records": records}
+
+
 CONSUMER_EVENTS: Final[Mapping[tuple[str, str], Callable[[], dict[str, Any]]]] = {
     ("RetrainFunction", "Retrain"): lambda: {"Records": [retrain_record()]},
     ("PurgeSamplesFunction", "Purge"): lambda: {"Records": [purge_record()]},
     ("PurgeSamplesFunction", "Sweep"): lambda: scheduled("PurgeSamplesFunction", "Sweep"),
     ("ReconcileRunFunction", "StatusChange"): status_change,
     ("SweepStuckRunsFunction", "Sweep"): lambda: scheduled("SweepStuckRunsFunction", "Sweep"),
+    ("WebhookFanoutFunction", "Events"): lambda: sqs_event(
+        "WebhookEventsQueue", "Fanout", bus_events()
+    ),
+    ("WebhookDeliveryFunction", "Deliveries"): lambda: sqs_event(
+        "WebhookDeliveriesQueue", "Delivery", [delivery_message()]
+    ),
 }
 
 
@@ -302,6 +421,12 @@ SCENARIO: Final[Sequence[Invocation]] = (
     _api("GetModelFunction"),
     _api("ListModelsFunction"),
     _api("PatchModelFunction"),
+    # An endpoint of the namespace for the run's events (WEBHOOK_ID stands for the id it gets).
+    _api("CreateWebhookFunction"),
+    _api("ListWebhooksFunction"),
+    _api("GetWebhookFunction"),
+    _api("PatchWebhookFunction"),
+    _api("RotateWebhookSecretFunction"),
     _api("AddSamplesFunction"),
     _api("ListSamplesFunction"),
     _api("DeleteSampleFunction"),
@@ -313,6 +438,12 @@ SCENARIO: Final[Sequence[Invocation]] = (
     Invocation("PublishVersionFunction", None),
     Invocation("PruneVersionsFunction", None),
     Invocation("RecordFailureFunction", None),
+    # The publish's events reach the endpoint: bus -> WebhookEventsQueue -> fan-out -> one
+    # delivery message -> a signed POST to the receiver.
+    Invocation("WebhookFanoutFunction", "Events"),
+    Invocation("WebhookDeliveryFunction", "Deliveries"),
+    _api("ListWebhookDeliveriesFunction"),
+    _api("PingWebhookFunction"),
     _api("GetRunFunction"),
     _api("ListRunsFunction"),
     _api("ListVersionsFunction"),
@@ -328,6 +459,7 @@ SCENARIO: Final[Sequence[Invocation]] = (
     _api("CancelRunFunction"),
     _api("TrainModelFunction"),
     _api("ArchiveModelFunction"),
+    _api("DeleteWebhookFunction"),
 )
 
 

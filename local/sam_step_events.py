@@ -44,13 +44,17 @@ def _plan_total() -> int:
 @cache
 def _evaluated() -> dict[str, Any]:
     """What "Evaluate candidates" returns for the first candidate on the walk-through's samples:
-    the trainer is deterministic, so this is the real result, rounded for a stable file."""
+    the trainer is deterministic, so this is the real result, in the compact shape the Map
+    gathers (``results.compact``: metrics as rows in the snapshot's criteria order), rounded for a
+    stable file."""
+    from u22a8.domain.training_run import results
     from u22a8.training import TrainingParams
     from u22a8.training.evaluate import evaluate_candidate
 
     params = TrainingParams.from_dict(_candidate()["params"])
-    result = evaluate_candidate(_samples(), list(CRITERIA), params).to_dict()
-    return {"index": 0, **_rounded(result)}
+    result = evaluate_candidate(_samples(), list(CRITERIA), params)
+    compact: dict[str, Any] = _rounded(results.compact(0, result, CRITERIA))
+    return compact
 
 
 @cache
@@ -81,10 +85,10 @@ def _version_id() -> str:
 def _fitted() -> dict[str, Any]:
     """What "Fit best candidate" returns (``$.fitted``), for the publish step."""
     from u22a8.data.artifacts import artifact_key
+    from u22a8.domain.training_run import results
     from u22a8.domain.training_run.fitting import version_metrics
-    from u22a8.training.evaluate import CandidateResult
 
-    best = CandidateResult.from_dict(_evaluated())
+    best = results.expand(_evaluated(), CRITERIA)
     version_id = _version_id()
     return {
         "version_id": version_id,

@@ -26,6 +26,12 @@ API_KEY_PLACEHOLDER: Final = "u22a8_PASTE_THE_DEMO_KEY_PRINTED_BY_MAKE_LOCAL"
 DATA_EPOCH: Final = "2026-01-01T00:00:00.000Z"
 EPOCH_MS: Final = 1_767_225_600_000  # 2026-01-01T00:00:00Z, every event's time
 API_ID: Final = "local"
+# The webhook events name this endpoint id; CreateWebhookFunction answers with the real one (ids
+# are random): put that into the other webhook events to replay them.
+WEBHOOK_ID: Final = f"wh_{EPOCH_MS:012x}a1b2c3d4e5f6"
+# A receiver of your own on the host, as in the README (the local stack accepts local http://).
+RECEIVER_URL: Final = "http://127.0.0.1:8000/hooks"
+RUN_FINISHED_AT: Final = "2026-01-01T00:05:00Z"  # the run's end on the model events bus
 
 
 def stable_id(*parts: str) -> str:

@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from standardwebhooks.webhooks import Webhook
 
-from local import events, sam_events, sam_story, streams, template
+from local import events, iam_audit, sam_events, sam_story, streams, template
 from local.resources import physical_names
 from local.sam_events import SCENARIO, Invocation
 from tests.helpers import lambda_context
+from tests.webhook_receiver import Receiver, receiving
+from u22a8.config import get_settings
 from u22a8.data import runs_repo
+from u22a8.data.models_repo import RETRAIN_DUE
 from u22a8.domain.model import ModelState
 from u22a8.domain.run import Run, RunStatus, TrainRequest
 
@@ -29,9 +34,39 @@ def _file(invocation: Invocation) -> dict[str, Any]:
 
 
 def _invoke(invocation: Invocation, event: Mapping[str, Any]) -> Any:
+    """The handler with its event, its AWS calls the function's (the IAM audit checks them)."""
     spec = template.functions()[invocation.function]
     handler = getattr(importlib.import_module(spec.module), spec.function_name)
-    return handler(dict(event), lambda_context(invocation.function))
+    with iam_audit.acting_as(invocation.function):
+        return handler(dict(event), lambda_context(invocation.function))
+
+
+def _played(event: Mapping[str, Any], replacements: Mapping[str, str]) -> dict[str, Any]:
+    """The event with what the story stands in for put in, as a replay would (the endpoint's
+    real id, the receiver's real address)."""
+    text = json.dumps(event)
+    for placeholder, actual in replacements.items():
+        text = text.replace(placeholder, actual)
+    played: dict[str, Any] = json.loads(text)
+    return played
+
+
+def _queued(queue_url: str) -> list[dict[str, Any]]:
+    """Every message body waiting on a queue (each received once: they become invisible)."""
+    sqs = boto3.client("sqs")
+    bodies: list[dict[str, Any]] = []
+    for _ in range(20):
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        )
+        if not messages:
+            break
+        bodies += [json.loads(m["Body"]) for m in messages]
+    return bodies
+
+
+def _without(body: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k not in keys}
 
 
 def _by_function(function: str, source: str | None = None) -> Invocation:
@@ -94,11 +129,35 @@ def test_stream_events_pass_their_sources_filters() -> None:
     assert len(invocations) == len(wanted)
     for invocation in invocations:
         assert sam_events.matching_stream_filters(invocation, _file(invocation))
-    # A record the filter drops is told apart: the check can fail.
+    # A record the filter drops is told apart: the check can fail. An upload below the
+    # threshold writes no retrain marker.
     retrain = _by_function("RetrainFunction")
     below = _file(retrain)
-    below["Records"][0]["dynamodb"]["NewImage"]["samples_since_version"] = {"N": "0"}
+    del below["Records"][0]["dynamodb"]["NewImage"][RETRAIN_DUE]
     assert not sam_events.matching_stream_filters(retrain, below)
+
+
+def test_the_retrain_record_carries_what_the_upload_writes(aws: dict[str, str]) -> None:
+    """The story's upload, on the model when it is that many samples short of the threshold,
+    writes the count and the marker the retrain record's new image has."""
+    change = _file(_by_function("RetrainFunction"))["Records"][0]["dynamodb"]
+    new, old = change["NewImage"], change["OldImage"]
+    assert RETRAIN_DUE not in old
+    create, add = _by_function("CreateModelFunction"), _by_function("AddSamplesFunction")
+    assert _invoke(create, _file(create))["statusCode"] == 201
+    short = int(new["samples_since_version"]["N"]) - len(sam_story.samples_body()["samples"])
+    dynamodb = boto3.client("dynamodb")
+    key = {"pk": new["pk"], "sk": new["sk"]}
+    dynamodb.update_item(
+        TableName=aws["ModelsTable"],
+        Key=key,
+        UpdateExpression="SET samples_since_version = :short",
+        ExpressionAttributeValues={":short": {"N": str(short)}},
+    )
+    assert _invoke(add, _file(add))["statusCode"] == 201
+    item = dynamodb.get_item(TableName=aws["ModelsTable"], Key=key, ConsistentRead=True)["Item"]
+    assert item["samples_since_version"] == new["samples_since_version"]
+    assert item[RETRAIN_DUE] == new[RETRAIN_DUE]
 
 
 def test_the_status_change_matches_the_reconcilers_rule_on_the_local_stack() -> None:
@@ -112,12 +171,16 @@ def test_the_status_change_matches_the_reconcilers_rule_on_the_local_stack() -> 
 
 @pytest.mark.usefixtures("aws")
 def test_the_authorizer_refuses_the_placeholder_and_allows_a_pasted_key() -> None:
+    """The placeholder is refused with a Deny policy (API Gateway's ACCESS_DENIED, a 401), not
+    an error: the authorizer raises only when it cannot check a key."""
     from u22a8.domain.keys_service import issue_key
 
     invocation = _by_function("AuthorizerFunction")
     event = _file(invocation)
-    with pytest.raises(PermissionError, match=r"^Unauthorized$"):
-        _invoke(invocation, event)
+    denied = _invoke(invocation, event)
+    assert denied["principalId"] == "anonymous"
+    assert denied["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+    assert "context" not in denied  # no namespace for a refused key
     issued = issue_key(sam_story.NAMESPACE, "events test")
     pasted = {**event, "authorizationToken": f"Bearer {issued.key}"}
     policy = _invoke(invocation, pasted)
@@ -133,13 +196,23 @@ def _api_status(invocation: Invocation, result: Any) -> None:
         assert json.loads(result["body"])["status"] == expected
 
 
-@pytest.mark.usefixtures("aws")
-def test_the_story_runs_handler_by_handler() -> None:
+@pytest.fixture
+def receiver(webhooks: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    """The story's receiver, on a free port of 127.0.0.1 (the local stack's ``http://``)."""
+    monkeypatch.setenv("WEBHOOK_ALLOW_LOCAL_HTTP", "1")
+    get_settings.cache_clear()
+    with receiving(path="/hooks") as running:
+        yield running
+
+
+def test_the_story_runs_handler_by_handler(webhooks: dict[str, str], receiver: Receiver) -> None:
     """Every event of ``SCENARIO`` in order, each checked against what it stands for."""
     outputs: dict[str, Any] = {}
+    replacements = {sam_story.RECEIVER_URL: receiver.url}
+    secrets: list[str] = []
     for invocation in SCENARIO:
         function = invocation.function
-        event = _file(invocation)
+        event = _played(_file(invocation), replacements)
         if function == "AuthorizerFunction":
             continue  # its own test: the placeholder key is refused by design
         if function == "LoadSamplesFunction":
@@ -148,6 +221,10 @@ def test_the_story_runs_handler_by_handler() -> None:
         outputs[invocation.filename] = result
         if function in sam_events.API_CALLS:
             _api_status(invocation, result)
+        if function in {"CreateWebhookFunction", "RotateWebhookSecretFunction"}:
+            answered = json.loads(result["body"])
+            replacements[sam_story.WEBHOOK_ID] = answered["id"]
+            secrets.append(answered["secret"])
 
     # The steps hand each other what the next event says, as the state machine would.
     evaluate = _file(_by_function("EvaluateCandidateFunction"))
@@ -179,3 +256,60 @@ def test_the_story_runs_handler_by_handler() -> None:
     assert outputs["SweepStuckRunsFunction.json"] == {"busy": 0, "reconciled": []}
     archived = json.loads(outputs["ArchiveModelFunction.json"]["body"])
     assert archived["state"] == "archived"
+
+    _check_webhooks(webhooks, receiver, outputs, replacements, secrets)
+
+
+def _check_webhooks(
+    names: Mapping[str, str],
+    receiver: Receiver,
+    outputs: Mapping[str, Any],
+    replacements: Mapping[str, str],
+    secrets: list[str],
+) -> None:
+    """The endpoint's part of the story: its routes, and the run's end reaching the receiver."""
+    webhook_id = replacements[sam_story.WEBHOOK_ID]
+    listed = json.loads(outputs["ListWebhooksFunction.json"]["body"])
+    assert [w["id"] for w in listed["data"]] == [webhook_id]
+    endpoint = json.loads(outputs["GetWebhookFunction.json"]["body"])
+    assert (endpoint["url"], endpoint["enabled"]) == (receiver.url, True)
+    assert "secret" not in endpoint
+    patched = json.loads(outputs["PatchWebhookFunction.json"]["body"])
+    assert patched["description"] == "Notify the release pipeline"
+    assert len(set(secrets)) == 2  # created, then rotated
+
+    # The fan-out's events are what the publish put on the bus, as the rule queued them, in
+    # order (ids and times are the bus's own; moto's EventBridge leaves out ``account``).
+    fanned = [
+        _without(json.loads(r["body"]), "id", "time", "account")
+        for r in _file(_by_function("WebhookFanoutFunction"))["Records"]
+    ]
+    on_bus = [_without(b, "id", "time", "account") for b in _queued(names["WebhookEventsQueue"])]
+    start = on_bus.index(fanned[0])
+    assert on_bus[start : start + len(fanned)] == fanned
+    assert outputs["WebhookFanoutFunction.json"] == {"batchItemFailures": []}
+
+    # It queued one delivery (the endpoint is not subscribed to state changes): the delivery's
+    # event, but for when it is due; and the ping queued one more.
+    delivery = _played(_file(_by_function("WebhookDeliveryFunction")), replacements)
+    message = json.loads(delivery["Records"][0]["body"])
+    queued = _queued(names["WebhookDeliveriesQueue"])
+    ping = json.loads(outputs["PingWebhookFunction.json"]["body"])
+    assert sorted(m["type"] for m in queued) == ["run.succeeded", "webhook.ping"]
+    (fanned_out,) = [m for m in queued if m["type"] == "run.succeeded"]
+    assert _without(fanned_out, "due_at") == _without(message, "due_at")
+    (pinged,) = [m for m in queued if m["type"] == "webhook.ping"]
+    assert (pinged["event_id"], pinged["webhook_id"]) == (ping["event_id"], webhook_id)
+
+    # The delivery: one POST to the receiver, signed with both secrets (the rotated one for 24 h).
+    assert outputs["WebhookDeliveryFunction.json"] == {"batchItemFailures": []}
+    (request,) = receiver.received
+    assert request.path == "/hooks"
+    assert request.headers["webhook-id"] == message["event_id"]
+    for secret in secrets:
+        payload = Webhook(secret).verify(request.body, request.headers)
+        assert payload == {k: message[k] for k in ("type", "timestamp", "data")}
+    attempts = json.loads(outputs["ListWebhookDeliveriesFunction.json"]["body"])["data"]
+    assert [(a["event_id"], a["attempt"], a["status_code"], a["error"]) for a in attempts] == [
+        (message["event_id"], 1, 200, None)
+    ]
