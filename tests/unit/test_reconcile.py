@@ -89,6 +89,11 @@ def test_each_ending_says_how_the_run_ended(status: str, says: str) -> None:
     assert says in error.message
 
 
+def test_an_event_without_status_or_arn_reads_as_empty_not_as_none() -> None:
+    ended = reconcile.from_status_change({"input": {"handle": "acme.m", "run_id": "run_1"}})
+    assert (ended.status, ended.error) == ("", None)
+
+
 def test_event_input_names_the_run() -> None:
     detail = {
         "executionArn": _execution("run_1"),
