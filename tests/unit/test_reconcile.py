@@ -94,6 +94,18 @@ def test_an_event_without_status_or_arn_reads_as_empty_not_as_none() -> None:
     assert (ended.status, ended.error) == ("", None)
 
 
+def test_an_event_without_input_or_arn_describes_nothing() -> None:
+    described: list[str] = []
+
+    def describe(arn: str) -> execution_status.ExecutionStatus | None:
+        described.append(arn)
+        return None
+
+    with pytest.raises(reconcile.UnknownExecution, match=r"execution \? carries no handle"):
+        reconcile.from_status_change({"status": "FAILED"}, describe)
+    assert described == []
+
+
 def test_event_input_names_the_run() -> None:
     detail = {
         "executionArn": _execution("run_1"),
