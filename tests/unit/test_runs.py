@@ -10,9 +10,9 @@ import pytest
 from u22a8.api import problems
 from u22a8.api.run_mapping import run_resource, train_request
 from u22a8.api.run_schemas import TRAIN_BODY
-from u22a8.data.items import to_item
 from u22a8.config import get_settings
 from u22a8.data import runs_repo
+from u22a8.data.items import to_item
 from u22a8.data.runs_repo import ClaimRefused, item_from_run, run_from_item, running_request
 from u22a8.domain import errors, runs_service
 from u22a8.domain.model import Model, ModelState, OperationError
@@ -25,7 +25,6 @@ from u22a8.domain.run import (
     new_run_id,
     require_valid_run_id,
 )
-
 
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:stack-training"
 
