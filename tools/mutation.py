@@ -3,7 +3,7 @@
 Why our own, not mutmut or cosmic-ray: the code under test is imported from ``shared/`` through
 pytest's ``pythonpath`` and through in-process Lambda "containers" of the local gateway, and the
 tests that matter run moto in-process; a runner that mutates a copy of the worktree and runs the
-real pytest there needs no layout change and no import hooks. It is about 250 lines.
+real pytest there needs no layout change and no import hooks. It is under 300 lines.
 
 How: the worktree (without virtualenvs) is copied to a scratch directory once. pytest runs there
 once with coverage contexts, which says which tests execute each line of the target modules. Then

@@ -4,6 +4,7 @@ count stays, so the next sample upload (its stream record) tries again."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -23,9 +24,9 @@ from tests.integration.run_helpers import (
 from u22a8.config import get_settings
 from u22a8.data import executions as executions_module
 from u22a8.domain import runs_service
-from u22a8.domain.errors import ServiceBusy
+from u22a8.domain.errors import ModelNotFound, ServiceBusy
 from u22a8.domain.model import ModelState
-from u22a8.domain.run import RunStatus
+from u22a8.domain.run import RunStatus, TrainRequest
 
 HOLD_ATTRIBUTES = ("current_run_id", "state_before_run", "operation_before_run", "gsi2pk")
 
@@ -60,8 +61,9 @@ def test_a_retrain_whose_start_fails_undoes_its_claim(
     real_start = executions_module.start
     names = _failing_start(monkeypatch)
 
-    with pytest.raises(ServiceBusy):
+    with pytest.raises(ServiceBusy) as caught:
         runs_service.start_retrain(HANDLE)
+    assert caught.value.retry_after_s == 1  # a start retried a second later usually succeeds
 
     (run_id,) = names
     after = stored()
@@ -81,7 +83,35 @@ def test_a_retrain_whose_start_fails_undoes_its_claim(
     assert [i["status"]["S"] for i in run_items()] == ["failed"]
     assert executions() == []
 
-    # The fault passed: the next record starts the retrain.
+    # The fault passed: the next record starts the retrain, as a retrain (no new search).
     monkeypatch.setattr(executions_module, "start", real_start)
-    assert runs_service.start_retrain(HANDLE) is not None
+    retrain_id = runs_service.start_retrain(HANDLE)
+    assert retrain_id is not None
     assert stored().state is ModelState.BUSY
+    started_run = run(retrain_id)
+    assert (started_run.kind, started_run.effort, started_run.reoptimize_params) == (
+        "retrain",
+        None,
+        False,
+    )
+    (execution,) = executions()
+    described = boto3.client("stepfunctions").describe_execution(
+        executionArn=execution["executionArn"]
+    )
+    assert json.loads(described["input"]) == {
+        "handle": HANDLE,
+        "run_id": retrain_id,
+        "kind": "retrain",
+        "effort": None,
+        "reoptimize_params": False,
+    }
+
+
+def test_a_train_names_no_model_of_another_namespace(api: GatewayClient) -> None:
+    """The service checks the caller's namespace itself, not only its HTTP handler."""
+    create(api)
+    before = raw_item()
+    with pytest.raises(ModelNotFound):
+        runs_service.train("globex", HANDLE, TrainRequest(), None)
+    assert raw_item() == before
+    assert run_items() == []

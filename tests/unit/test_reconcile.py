@@ -7,6 +7,7 @@ recorders here; tests/integration/test_reconcile.py runs them for real through t
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -87,6 +88,63 @@ def test_each_ending_says_how_the_run_ended(status: str, says: str) -> None:
     _, error = reconcile.ending(EndedRun("acme.m", "run_1", status))
     assert error is not None
     assert says in error.message
+
+
+def test_an_event_without_status_or_arn_reads_as_empty_not_as_none() -> None:
+    ended = reconcile.from_status_change({"input": {"handle": "acme.m", "run_id": "run_1"}})
+    assert (ended.status, ended.error) == ("", None)
+
+
+def test_an_event_without_input_or_arn_describes_nothing() -> None:
+    described: list[str] = []
+
+    def describe(arn: str) -> execution_status.ExecutionStatus | None:
+        described.append(arn)
+        return None
+
+    with pytest.raises(reconcile.UnknownExecution, match=r"execution \? carries no handle"):
+        reconcile.from_status_change({"status": "FAILED"}, describe)
+    assert described == []
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"run_id": "run_1"},  # no handle
+        {"handle": "", "run_id": "run_1"},
+        {"handle": 7, "run_id": "run_1"},
+        {"handle": "acme.m", "run_id": 7},
+        {"handle": "acme.m", "run_id": ""},
+    ],
+)
+def test_an_event_naming_no_handle_and_run_is_unknown_and_says_which_execution(
+    payload: dict[str, Any],
+) -> None:
+    detail = {
+        "status": "FAILED",
+        "executionArn": _execution("x"),
+        "name": "",  # no run id from the execution's name either
+        "input": json.dumps(payload),
+    }
+    with pytest.raises(reconcile.UnknownExecution, match=re.escape(_execution("x"))):
+        reconcile.from_status_change(detail, lambda arn: None)
+
+
+def test_the_run_id_comes_from_the_input_and_else_from_the_execution_name() -> None:
+    detail: dict[str, Any] = {"status": "FAILED", "name": "run_named"}
+    with_id = {**detail, "input": {"handle": "acme.m", "run_id": "run_input"}}
+    assert reconcile.from_status_change(with_id).run_id == "run_input"
+    without = {**detail, "input": {"handle": "acme.m"}}
+    assert reconcile.from_status_change(without).run_id == "run_named"
+
+
+@pytest.mark.parametrize("raw", [7, ["a"], "", "not json", "[1]"])
+def test_an_input_that_is_not_a_json_object_is_read_from_the_execution(raw: object) -> None:
+    described = execution_status.ExecutionStatus(
+        _execution("run_1"), "run_1", "FAILED", {"handle": "acme.m", "run_id": "run_1"}, None, None
+    )
+    detail = {"status": "FAILED", "executionArn": _execution("run_1"), "input": raw}
+    assert reconcile.from_status_change(detail, lambda arn: described).handle == "acme.m"
 
 
 def test_event_input_names_the_run() -> None:

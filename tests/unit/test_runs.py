@@ -10,10 +10,12 @@ import pytest
 from u22a8.api import problems
 from u22a8.api.run_mapping import run_resource, train_request
 from u22a8.api.run_schemas import TRAIN_BODY
+from u22a8.config import get_settings
+from u22a8.data import runs_repo
 from u22a8.data.items import to_item
-from u22a8.data.runs_repo import item_from_run, run_from_item, running_request
-from u22a8.domain import errors
-from u22a8.domain.model import OperationError
+from u22a8.data.runs_repo import ClaimRefused, item_from_run, run_from_item, running_request
+from u22a8.domain import errors, runs_service
+from u22a8.domain.model import Model, ModelState, OperationError
 from u22a8.domain.run import (
     RUN_ID_PATTERN,
     Run,
@@ -23,6 +25,8 @@ from u22a8.domain.run import (
     new_run_id,
     require_valid_run_id,
 )
+
+MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:stack-training"
 
 
 def test_run_ids_match_their_pattern_and_sort_by_start() -> None:
@@ -134,3 +138,34 @@ def test_model_busy_names_the_running_run_in_the_problem() -> None:
 )
 def test_run_errors_have_their_statuses(error: errors.DomainError, status: int) -> None:
     assert problems.spec_for(error).status == status
+
+
+@pytest.mark.parametrize("state", [ModelState.BUSY, ModelState.READY])
+def test_a_refused_claim_without_a_readable_running_run_is_answered_not_raised(
+    monkeypatch: pytest.MonkeyPatch, state: ModelState
+) -> None:
+    """The claim saw the model busy, but its run item could not be read (``running`` is None):
+    still a plain 409 model-busy (without a run id), never an AttributeError; a ready model
+    refused a re-train without re-optimizing is the no-op 200."""
+    model = Model(
+        handle="acme.m",
+        criteria=("Clarity",),
+        state=state,
+        created_at="2026-05-01T09:00:00.000Z",
+        updated_at="2026-05-01T09:00:00.000Z",
+        revision=3,
+    )
+
+    def claim(*args: object) -> None:
+        raise ClaimRefused(model, None)
+
+    monkeypatch.setenv("TRAINING_STATE_MACHINE_ARN", MACHINE)
+    get_settings.cache_clear()
+    monkeypatch.setattr(runs_repo, "claim", claim)
+    if state is ModelState.BUSY:
+        with pytest.raises(errors.ModelBusy) as caught:
+            runs_service.train("acme", "acme.m", TrainRequest(), None)
+        assert caught.value.run_id is None
+    else:
+        outcome = runs_service.train("acme", "acme.m", TrainRequest(), None)
+        assert (outcome.state, outcome.run_id) == (ModelState.READY, None)

@@ -218,8 +218,8 @@ class RunFinished(DomainError):
 
     def __init__(self, handle: str, run_id: str, status: str) -> None:
         super().__init__(
-            f"Run '{run_id}' of model '{handle}' has already {status}; only a running run can "
-            "be cancelled."
+            f"Run '{run_id}' of model '{handle}' has already ended ({status}); only a running "
+            "run can be cancelled."
         )
         self.run_id = run_id
         self.status = status
