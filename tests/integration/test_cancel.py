@@ -225,6 +225,26 @@ def test_a_cancel_the_reconciler_recorded_first_still_answers_the_cancelled_run(
 
 
 @pytest.mark.usefixtures("model")
+def test_a_run_failed_without_a_reason_gets_one_a_user_can_act_on(api: GatewayClient) -> None:
+    run_id = started(api.post(TRAIN, {}))
+    assert runs_service.finish_run("acme.m", run_id, "failed") is True
+    ended = run(run_id)
+    assert ended.status is RunStatus.FAILED
+    assert ended.error is not None
+    assert ended.error.code == "run-failed"
+    assert "Train again" in ended.error.message
+    assert stored().last_operation.error == ended.error  # type: ignore[union-attr]
+
+
+@pytest.mark.usefixtures("model")
+def test_a_cancelled_run_carries_no_error_even_when_given_one(api: GatewayClient) -> None:
+    run_id = started(api.post(TRAIN, {}))
+    assert runs_service.finish_run("acme.m", run_id, "cancelled", TOO_FEW) is True
+    assert run(run_id).error is None
+    assert stored().last_operation.error is None  # type: ignore[union-attr]
+
+
+@pytest.mark.usefixtures("model")
 def test_a_failed_run_without_a_version_fails_the_model(api: GatewayClient) -> None:
     run_id = started(api.post(TRAIN, {}))
     assert runs_service.finish_run("acme.m", run_id, "failed", TOO_FEW) is True

@@ -160,3 +160,14 @@ def test_list_is_one_query_per_page(api: GatewayClient, recorder: Recorder) -> N
     assert request["IndexName"] == "gsi1"
     assert request["ScanIndexForward"] is False
     assert request["Limit"] == 5
+
+
+def test_a_page_of_runs_is_one_query_and_an_empty_one_checks_the_model(
+    api: GatewayClient, recorder: Recorder
+) -> None:
+    assert api.get(f"{PATH}/runs").status == 200  # no runs yet: is there such a model?
+    assert recorder.take() == ["Query", "GetItem"]
+    assert api.post(f"{PATH}/train", {}).status == 202
+    recorder.calls.clear()  # the claim (a transaction) and its reads
+    assert api.get(f"{PATH}/runs").status == 200  # runs listed: the model exists
+    assert recorder.take() == ["Query"]
