@@ -26,8 +26,8 @@ from .errors import (
     Shortfall,
 )
 from .features import CsrMatrix, FeatureCache, apply_idf, default_cache, fit_idf
+from .learned import criterion_prototypes
 from .metrics import roc_auc, spearman
-from .objective import build_prototypes
 from .search import TrainingParams
 from .types import LabelledSample
 
@@ -171,7 +171,7 @@ def out_of_fold_raw(
     raw = [np.zeros(crit.rows.size, dtype=np.float64) for crit in labels]
     for fold in range(int(fold_of.max()) + 1):
         train_mask = fold_of != fold
-        x = apply_idf(tf, fit_idf(tf, train_mask))
+        x = apply_idf(tf, fit_idf(tf, train_mask), params.features)
         for crit, out in zip(labels, raw, strict=True):
             in_train = train_mask[crit.rows]
             held_out = ~in_train
@@ -180,7 +180,9 @@ def out_of_fold_raw(
             train_high = crit.high[in_train]
             if train_high.all() or not train_high.any():
                 continue
-            protos = build_prototypes(x, crit.rows[in_train], crit.scores[in_train], params)
+            protos = criterion_prototypes(
+                x, crit.rows[in_train], crit.scores[in_train], params, n_criteria=len(labels)
+            )
             out[held_out] = protos.raw_scores(x.take_rows(crit.rows[held_out]))
     return raw
 
