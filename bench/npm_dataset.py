@@ -6,7 +6,9 @@ package's own summary (the workplace's "[tested here: ...]" notes at the start o
 removed); the labels come from the registry's metadata, not from reading the text:
 
 * ``popular``: monthly downloads at or above the sample's 75th percentile;
-* ``stable``: the published version is 1.0.0 or later (not a 0.x pre-release series).
+* ``stable``: the published version is 1.0.0 or later (not a 0.x pre-release series);
+* ``scoped``: the name is scoped to an organisation or user (``@scope/name``), used by the test
+  fixture (``tests/fixtures/npm-600.json``) for a criterion with more signal in small data.
 
 Packages are picked by a hash of their name (so the same file always gives the same set),
 descriptions repeated by several packages are kept once, and the split into training and
@@ -20,10 +22,12 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 NPM_TSV = Path("/work/.library/env/packages/npm.tsv")
 CRITERIA = ("popular", "stable")
 POPULAR_QUANTILE = 0.75
+MAX_TEXT_CHARS = 20_000  # the API's limit per sample
 _NOTE = re.compile(r"^\[tested here:[^\]]*\]\s*")
 
 
@@ -52,7 +56,7 @@ def read_packages(path: Path = NPM_TSV) -> list[Package]:
             if len(row) < 4:
                 continue
             text = _NOTE.sub("", row[3]).strip()
-            if not text or not row[2].isdigit():
+            if not text or len(text) > MAX_TEXT_CHARS or not row[2].isdigit():
                 continue
             out.append(Package(row[0], row[1], int(row[2]), text))
     return out
@@ -64,8 +68,11 @@ def _major(version: str) -> int:
 
 
 def labelled_sample(
-    count: int, path: Path = NPM_TSV, salt: str = "u22a8-quality"
-) -> list[dict[str, object]]:
+    count: int,
+    path: Path = NPM_TSV,
+    salt: str = "u22a8-quality",
+    criteria: tuple[str, ...] = CRITERIA,
+) -> list[dict[str, Any]]:
     """``count`` packages as API samples ``{"text", "scores"}`` with 0/1 labels per criterion.
 
     The popularity threshold is the 75th percentile of the downloads of the chosen packages.
@@ -83,21 +90,20 @@ def labelled_sample(
             break
     downloads = sorted(p.downloads for p in chosen)
     threshold = downloads[int(POPULAR_QUANTILE * (len(downloads) - 1))]
-    return [
-        {
-            "text": p.text,
-            "scores": {
-                "popular": 1.0 if p.downloads >= threshold else 0.0,
-                "stable": 1.0 if _major(p.version) >= 1 else 0.0,
-            },
+    out: list[dict[str, Any]] = []
+    for p in chosen:
+        labels = {
+            "popular": p.downloads >= threshold,
+            "stable": _major(p.version) >= 1,
+            "scoped": p.name.startswith("@"),
         }
-        for p in chosen
-    ]
+        out.append({"text": p.text, "scores": {c: float(labels[c]) for c in criteria}})
+    return out
 
 
 def split(
-    samples: list[dict[str, object]], held_out: float = 0.2
-) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    samples: list[dict[str, Any]], held_out: float = 0.2
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Training part and held-out part (every fifth sample by position of the hashed order)."""
     step = round(1 / held_out)
     train = [s for i, s in enumerate(samples) if i % step != step - 1]
