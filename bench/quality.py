@@ -129,7 +129,7 @@ def held_out_auc(client: Client, handle: str, test: Sequence[dict[str, Any]]) ->
     for offset in range(0, len(test), SCORE_BATCH):
         texts = [str(s["text"]) for s in test[offset : offset + SCORE_BATCH]]
         answer = client.call("POST", f"/v1/models/{handle}/score", {"texts": texts}, expect=200)
-        scores.extend(result["scores"] for result in answer["results"])
+        scores.extend(answer["results"])
     return {
         c: roc_auc(
             np.array([s["scores"][c] >= 0.5 for s in test]), np.array([r[c] for r in scores])

@@ -49,7 +49,12 @@ def _sigmoid(z: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 class _Problem:
-    """Loss and gradient of the weighted, regularised logistic loss, with ``C`` folded in."""
+    """Loss and gradient of the weighted, regularised logistic loss, with ``C`` folded in.
+
+    The matrix is also kept column by column (its entries sorted by column, once), so that the
+    gradient ``x.T @ r`` is a gather and a ``reduceat`` rather than a scatter (``bincount``):
+    about twice as fast on matrices of millions of entries.
+    """
 
     def __init__(
         self,
@@ -61,21 +66,25 @@ class _Problem:
         self.x = x
         self.targets = targets
         self.cw = c * weights
-        self.row_of_entry = x.row_ids()
+        order = np.argsort(x.indices, kind="stable")
+        self.col_rows = x.row_ids()[order]
+        self.col_data = x.data[order]
+        col_counts = np.bincount(x.indices, minlength=x.n_cols)
+        self.nonempty_cols = col_counts > 0
+        self.col_starts = (np.cumsum(col_counts) - col_counts)[self.nonempty_cols]
 
     def evaluate(self, theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
         w, b = theta[:-1], float(theta[-1])
-        z = self.x.row_sums(self.x.data * w[self.x.indices]) + b
+        z = self.x.matvec(w) + b
         # softplus(z) - t z, stably; the weighted sum is the data term.
         loss = _dot(self.cw, np.logaddexp(0.0, z) - self.targets * z)
         loss += 0.5 * _dot(w, w)
         residual = self.cw * (_sigmoid(z) - self.targets)
-        grad = np.empty_like(theta)
-        grad[:-1] = np.bincount(
-            self.x.indices,
-            weights=residual[self.row_of_entry] * self.x.data,
-            minlength=self.x.n_cols,
-        )
+        grad = np.zeros_like(theta)
+        if self.col_data.size:
+            grad[:-1][self.nonempty_cols] = np.add.reduceat(
+                residual[self.col_rows] * self.col_data, self.col_starts
+            )
         grad[:-1] += w
         grad[-1] = float(residual.sum())
         return loss, grad

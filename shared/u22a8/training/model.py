@@ -20,12 +20,13 @@ from numpy.typing import NDArray
 
 from u22a8.scoring.artifact import FORMAT_NAME, FORMAT_VERSION, READABLE_VERSIONS
 
-from .errors import DEFAULT_FOLDS, TrainingError
+from .errors import TrainingError
 from .evaluate import (
     DEFAULT_SEED,
     assign_folds,
     check_enough_samples,
     collect_labels,
+    folds_for,
     out_of_fold_raw,
 )
 from .features import FeatureCache, apply_idf, count_features, default_cache, fit_idf
@@ -182,7 +183,7 @@ def fit(
     criteria: Sequence[str],
     params: TrainingParams,
     *,
-    folds: int = DEFAULT_FOLDS,
+    folds: int | None = None,
     seed: int = DEFAULT_SEED,
     cache: FeatureCache | None = None,
     dataset_id: str | None = None,
@@ -203,7 +204,7 @@ def fit(
         criterion_prototypes(x, crit.rows, crit.scores, params, n_criteria=len(labels)).as_float32()
         for crit in labels
     )
-    fold_of = assign_folds(len(samples), labels, folds, seed)
+    fold_of = assign_folds(len(samples), labels, folds or folds_for(len(samples)), seed)
     oof = out_of_fold_raw(tf, labels, params, fold_of)
     calibrations = tuple(
         fit_calibration(raw, crit.scores, params.calibration_l2)
