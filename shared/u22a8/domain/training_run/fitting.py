@@ -31,6 +31,7 @@ from u22a8.training import (
     TrainingParams,
     as_samples,
     check_enough_samples,
+    check_size,
     collect_labels,
     fit,
     select_best,
@@ -79,8 +80,9 @@ def _holding_model(handle: str, run_id: str) -> RunModel:
 
 
 def load_samples(event: Mapping[str, Any]) -> dict[str, Any]:
-    """Snapshot the model's samples to S3, after checking the run still holds the model and that
-    every criterion has enough labelled samples (a too-small dataset fails before any search).
+    """Snapshot the model's samples to S3, after checking the run still holds the model, that
+    every criterion has enough labelled samples and that the text fits a run's memory (a too
+    small or too large dataset fails before any search).
 
     The model is read before the samples: ``samples_seen`` (its count of samples since the active
     version) then covers no sample the snapshot lacks, so publishing can subtract it safely.
@@ -91,6 +93,7 @@ def load_samples(event: Mapping[str, Any]) -> dict[str, Any]:
     samples = training_repo.iter_samples(handle, model.data_epoch)
     rows = [{"text": t, "scores": s} for t, s in samples]
     check_enough_samples(collect_labels(as_samples(rows), model.criteria))
+    check_size([str(row["text"]) for row in rows])
     key = snapshot.snapshot_key(handle, run_id)
     artifacts.put_artifact(key, snapshot.encode(model.criteria, rows), "application/gzip")
     try:
