@@ -47,7 +47,9 @@ class ContainerCache:
     """What a warm Lambda container keeps between invocations of one run's steps: the last
     snapshot it read and the features computed from it (keyed by the snapshot's S3 key)."""
 
-    features: FeatureCache = field(default_factory=FeatureCache)
+    # One feature configuration at a time: the size limit (``MAX_TRAINING_CHARS``) is what one
+    # featurised dataset takes of the evaluation function's memory.
+    features: FeatureCache = field(default_factory=lambda: FeatureCache(max_entries=1))
     dataset_key: str | None = None
     criteria: tuple[str, ...] = ()
     samples: list[LabelledSample] = field(default_factory=list)
