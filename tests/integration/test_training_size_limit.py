@@ -35,7 +35,7 @@ def test_too_much_text_fails_before_the_snapshot(
     with pytest.raises(TooManySamples) as caught:
         fitting.load_samples({"handle": HANDLE, "run_id": run_id})
     assert caught.value.code == "too-many-samples"
-    assert f"{total:,} characters" in caught.value.message
+    assert f"the first 30 already hold {total:,})" in caught.value.message
     assert f"at most {total - 1:,} characters" in caught.value.message
     listed = boto3.client("s3").list_objects_v2(
         Bucket=get_settings().artifacts_bucket, Prefix=f"datasets/{HANDLE}/"

@@ -23,6 +23,7 @@ from .errors import (
     TooManySamples,
     TrainingError,
     check_size,
+    within_size_limit,
 )
 from .evaluate import (
     DEFAULT_SEED,
@@ -144,4 +145,5 @@ __all__ = [
     "select_best",
     "spearman",
     "train",
+    "within_size_limit",
 ]

@@ -6,6 +6,7 @@ parsing messages, and a ``message`` that is safe to show to the user as-is.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 #: A sample's score at or above this counts as "high" for its criterion; below it, "low".
@@ -79,18 +80,29 @@ class TooManySamples(TrainingError):
         self.samples = samples
         self.characters = characters
         super().__init__(
-            f"the model's {samples:,} samples hold {characters:,} characters of text; a training "
-            f"run handles at most {MAX_TRAINING_CHARS:,} characters (about 31,000 samples of 250 "
-            "characters) within its memory. Delete samples, or split the model's criteria over "
-            "models with fewer samples each"
+            f"the model's samples hold more than {MAX_TRAINING_CHARS:,} characters of text (the "
+            f"first {samples:,} already hold {characters:,}), and a training run handles at most "
+            f"{MAX_TRAINING_CHARS:,} characters (about 31,000 samples of 250 characters) within "
+            "its memory. Delete samples, or split the model's criteria over models with fewer "
+            "samples each"
         )
 
 
-def check_size(texts: list[str]) -> None:
+def within_size_limit[T](samples: Iterable[tuple[str, T]]) -> Iterator[tuple[str, T]]:
+    """``(text, labels)`` pairs passed through, raising :class:`TooManySamples` as soon as their
+    text exceeds :data:`MAX_TRAINING_CHARS`: a too large set fails without being read whole."""
+    characters = 0
+    for count, (text, labels) in enumerate(samples, start=1):
+        characters += len(text)
+        if characters > MAX_TRAINING_CHARS:
+            raise TooManySamples(count, characters)
+        yield text, labels
+
+
+def check_size(texts: Iterable[str]) -> None:
     """Raise :class:`TooManySamples` when ``texts`` exceed :data:`MAX_TRAINING_CHARS`."""
-    characters = sum(map(len, texts))
-    if characters > MAX_TRAINING_CHARS:
-        raise TooManySamples(len(texts), characters)
+    for _ in within_size_limit((text, None) for text in texts):
+        pass
 
 
 class InvalidSamples(TrainingError):

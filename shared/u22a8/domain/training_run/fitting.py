@@ -31,10 +31,10 @@ from u22a8.training import (
     TrainingParams,
     as_samples,
     check_enough_samples,
-    check_size,
     collect_labels,
     fit,
     select_best,
+    within_size_limit,
 )
 
 #: Errors whose class name and message ``Record failure`` shows to the user as they are.
@@ -92,10 +92,9 @@ def load_samples(event: Mapping[str, Any]) -> dict[str, Any]:
     handle, run_id = text(event, "handle"), text(event, "run_id")
     model = _holding_model(handle, run_id)
     _announce_busy(handle, run_id, model.state_before_run)
-    samples = training_repo.iter_samples(handle, model.data_epoch)
+    samples = within_size_limit(training_repo.iter_samples(handle, model.data_epoch))
     rows = [{"text": t, "scores": s} for t, s in samples]
     check_enough_samples(collect_labels(as_samples(rows), model.criteria))
-    check_size([str(row["text"]) for row in rows])
     key = snapshot.snapshot_key(handle, run_id)
     artifacts.put_artifact(key, snapshot.encode(model.criteria, rows), "application/gzip")
     try:
