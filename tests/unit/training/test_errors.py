@@ -1,6 +1,9 @@
-"""Too few samples fails with a message that says what is needed and what there is."""
+"""Too few samples (or too much text) fails with a message that says what is needed and what
+there is."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 
@@ -10,12 +13,16 @@ from u22a8.training import (
     InvalidSamples,
     LabelledSample,
     NotEnoughSamples,
+    TooManySamples,
     TrainingError,
     as_samples,
+    check_size,
     collect_labels,
+    errors,
     evaluate_candidate,
     fit,
     run_search,
+    within_size_limit,
 )
 from u22a8.training.search import TrainingParams
 
@@ -82,10 +89,6 @@ def test_non_numeric_scores_are_invalid_and_missing_ones_unlabelled() -> None:
 def test_the_size_limit_stops_reading_at_the_first_sample_over_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from collections.abc import Iterator
-
-    from u22a8.training import TooManySamples, check_size, errors, within_size_limit
-
     monkeypatch.setattr(errors, "MAX_TRAINING_CHARS", 10)
     read: list[int] = []
 
