@@ -95,6 +95,10 @@ bench: $(VENV)/.installed  ## benchmarks (not tests): cold start and AWS calls p
 bench-training: $(VENV)/.installed  ## benchmark: training runs on the local stack (1k/10k samples, each effort; minutes)
 	$(PY) bench/training.py
 
+.PHONY: bench-quality
+bench-quality: $(VENV)/.installed  ## benchmark: real text (npm summaries), each effort beside a scikit-learn peer (minutes)
+	$(PY) bench/quality.py
+
 bench-scoring: $(VENV)/.installed  ## benchmark: warm scoring latency and cold artifact load, as ratios to a read
 	$(PY) bench/scoring.py
 

@@ -127,6 +127,7 @@ def test_the_user_facing_table_matches_the_error_classes() -> None:
         training.TrainingError,
         training.NotEnoughSamples,
         training.InvalidSamples,
+        training.TooManySamples,
         errors.ZeroDataRetentionOn,
         errors.SamplesUnavailable,
         errors.RunSuperseded,

@@ -2,10 +2,12 @@
 
 The artifact holds four entries: ``header.npy`` (the JSON header as a 1-D ``|u1`` array) and the
 float32 arrays ``idf.npy`` (``n_features``), ``means.npy`` and ``deltas.npy`` (``criteria`` rows of
-``n_features``), all little-endian and C-ordered. Each ``.npy`` header is parsed as numpy parses
-it (magic, version, a Python-literal dict) and anything but exactly that layout is refused, so an
-array is never reinterpreted: the payload is used as raw bytes (a ``memoryview`` cast to floats,
-no per-element Python work at load time).
+``n_features``), all little-endian and C-ordered. Format version 2 (learned prototypes) leaves
+``means.npy`` out when every mean is zero, and its params may name learned prototypes and split
+feature blocks; version 1 artifacts (every version published before) are read as they were.
+Each ``.npy`` header is parsed as numpy parses it (magic, version, a Python-literal dict) and
+anything but exactly that layout is refused, so an array is never reinterpreted: the payload is
+used as raw bytes (a ``memoryview`` cast to floats, no per-element Python work at load time).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 FORMAT_NAME = "u22a8-training-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Versions this code reads: artifacts are immutable, so every format ever written stays readable.
+READABLE_VERSIONS = (1, 2)
 
 NPY_MAGIC = b"\x93NUMPY"
 FLOAT32 = "<f4"
@@ -91,15 +95,21 @@ def parse_npy(data: bytes, descr: str) -> NpyArray:
     return NpyArray(descr, shape, payload)
 
 
-def read_arrays(blob: bytes, entries: dict[str, str]) -> dict[str, NpyArray]:
-    """The named ``.npy`` entries of a zip archive (name -> required dtype); others are ignored.
+def read_arrays(
+    blob: bytes, entries: dict[str, str], optional: frozenset[str] = frozenset()
+) -> dict[str, NpyArray]:
+    """The named ``.npy`` entries of a zip archive (name -> required dtype); others are ignored,
+    and those in ``optional`` may be missing.
 
     zipfile inflates each entry and checks its CRC; errors surface as zipfile's, zlib's or
     :class:`InvalidModel`, which the caller turns into one ``invalid-model`` error.
     """
     with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+        present = set(archive.namelist())
         return {
-            name: parse_npy(archive.read(f"{name}.npy"), descr) for name, descr in entries.items()
+            name: parse_npy(archive.read(f"{name}.npy"), descr)
+            for name, descr in entries.items()
+            if name not in optional or f"{name}.npy" in present
         }
 
 

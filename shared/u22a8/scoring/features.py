@@ -44,6 +44,10 @@ class FeatureConfig:
     char_min_n: int = 3
     char_max_n: int = 5
     n_features: int = DEFAULT_N_FEATURES
+    #: Word n-grams hash into the first half of the space and character n-grams into the second,
+    #: and each half of a text's vector is scaled to unit length before the whole is: the many
+    #: character n-grams then weigh no more than the few words (``blocks`` in :meth:`key`).
+    split_blocks: bool = False
 
     def __post_init__(self) -> None:
         if self.word_max_n < 0 or self.char_max_n < 0 or self.char_min_n < 0:
@@ -56,6 +60,23 @@ class FeatureConfig:
             raise ValueError("at least one of word or character n-grams must be on")
         if not 2 <= self.n_features <= 2**30 or self.n_features & (self.n_features - 1):
             raise ValueError("n_features must be a power of two in 2 .. 2**30")
+        if self.split_blocks and not (self.word_max_n and self.char_max_n):
+            raise ValueError("split_blocks needs both word and character n-grams")
+
+    @property
+    def word_mask(self) -> int:
+        """Mask taking a word n-gram's hash to its column (half the space when split)."""
+        return (self.n_features >> 1 if self.split_blocks else self.n_features) - 1
+
+    @property
+    def char_mask(self) -> int:
+        """Mask taking a character n-gram's hash into its block (before ``char_offset``)."""
+        return self.word_mask
+
+    @property
+    def char_offset(self) -> int:
+        """First column of character n-grams (0 unless the blocks are split)."""
+        return self.n_features >> 1 if self.split_blocks else 0
 
     @property
     def bits(self) -> int:
@@ -69,16 +90,30 @@ class FeatureConfig:
 
     def key(self) -> str:
         """A short stable string naming this configuration, used as a cache key."""
-        return f"w{self.word_max_n}-c{self.char_min_n}.{self.char_max_n}-h{self.n_features}"
+        blocks = "-blocks" if self.split_blocks else ""
+        return f"w{self.word_max_n}-c{self.char_min_n}.{self.char_max_n}-h{self.n_features}{blocks}"
 
-    def to_dict(self) -> dict[str, int]:
-        """JSON-ready form."""
-        return {
+    def to_dict(self) -> dict[str, int | bool]:
+        """JSON-ready form; ``split_blocks`` only when set, so older params read the same."""
+        out: dict[str, int | bool] = {
             "word_max_n": self.word_max_n,
             "char_min_n": self.char_min_n,
             "char_max_n": self.char_max_n,
             "n_features": self.n_features,
         }
+        if self.split_blocks:
+            out["split_blocks"] = True
+        return out
+
+    def describe(self) -> str:
+        """The feature space in words, e.g. "word 1-2 grams + character 2-5 grams, scaled apart"."""
+        parts = []
+        if self.word_max_n:
+            parts.append("words" if self.word_max_n == 1 else f"word 1-{self.word_max_n} grams")
+        if self.char_max_n:
+            parts.append(f"character {self.char_min_n}-{self.char_max_n} grams")
+        scaled = ", each scaled to unit length" if self.split_blocks else ""
+        return " + ".join(parts) + scaled
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FeatureConfig:
@@ -88,6 +123,7 @@ class FeatureConfig:
             char_min_n=int(data["char_min_n"]),
             char_max_n=int(data["char_max_n"]),
             n_features=int(data["n_features"]),
+            split_blocks=bool(data.get("split_blocks", False)),
         )
 
 
@@ -135,7 +171,8 @@ def column_counts(texts: Sequence[str], config: FeatureConfig) -> list[Counter[i
     What ``count_features`` counts before its sublinear scaling, one ``Counter`` per text. Word
     hashes and character columns are computed once per distinct word of the batch.
     """
-    mask = config.n_features - 1
+    mask = config.word_mask
+    char_mask, char_offset = config.char_mask, config.char_offset
     word_max_n = config.word_max_n
     lo, hi = config.char_min_n, config.char_max_n
     hashes: dict[str, int] = {}
@@ -167,7 +204,7 @@ def column_counts(texts: Sequence[str], config: FeatureConfig) -> list[Counter[i
                 grams = char_columns.get(token)
                 if grams is None:
                     grams = char_columns[token] = [
-                        char_hash(g) & mask for g in char_ngrams(token, lo, hi)
+                        char_offset + (char_hash(g) & char_mask) for g in char_ngrams(token, lo, hi)
                     ]
                 columns.extend(grams)
         out.append(Counter(columns))

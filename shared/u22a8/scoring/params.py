@@ -13,21 +13,29 @@ from .features import FeatureConfig
 
 Weighting = Literal["uniform", "graded"]
 WEIGHTINGS: tuple[Weighting, ...] = get_args(Weighting)
+Prototypes = Literal["mean", "learned"]
+PROTOTYPES: tuple[Prototypes, ...] = get_args(Prototypes)
 
 #: Ridge penalty on the calibration slope. Calibration is monotonic, so it cannot change the rank
 #: metrics that choose a candidate; it is therefore fixed rather than searched.
 DEFAULT_CALIBRATION_L2 = 1.0
+#: Inverse regularisation strength of learned prototypes when a caller gives none.
+DEFAULT_C = 1.0
 
 
 @dataclass(frozen=True, slots=True)
 class TrainingParams:
     """Everything that decides what ``fit`` learns from a given set of samples.
 
-    ``shrinkage`` soft-thresholds the high-minus-low prototype difference by that multiple of its
-    RMS, dropping n-grams that barely separate the classes (noise, filler); 0 keeps all of them.
-    ``centered`` measures cosines around the class-balanced mean instead of the origin, so that
-    n-grams common to both classes stop dominating the similarity.
-    ``weighting`` "graded" lets samples far from the threshold count more in their prototype.
+    ``prototypes`` "mean": each class prototype is the class-balanced mean of its samples, and
+    ``shrinkage`` soft-thresholds the high-minus-low difference by that multiple of its RMS
+    (0 keeps every n-gram), ``centered`` measures cosines around the class-balanced mean, and
+    ``weighting`` "graded" lets samples far from the threshold count more.
+    ``prototypes`` "learned": the prototypes are +w and -w for weights w fitted to separate the
+    classes (class-balanced logistic loss, graded labels as soft targets, L2 penalty with inverse
+    strength ``c``); ``nb_weighted`` first scales every n-gram by its naive-Bayes log-count
+    ratio (NBSVM), so the penalty favours n-grams that already separate the classes. The fields of
+    the other kind must keep their defaults, so two params that are the same model are equal.
     """
 
     features: FeatureConfig = field(default_factory=FeatureConfig)
@@ -35,6 +43,9 @@ class TrainingParams:
     centered: bool = True
     weighting: Weighting = "uniform"
     calibration_l2: float = DEFAULT_CALIBRATION_L2
+    prototypes: Prototypes = "mean"
+    c: float = DEFAULT_C
+    nb_weighted: bool = False
 
     def __post_init__(self) -> None:
         if not self.shrinkage >= 0.0:
@@ -43,6 +54,37 @@ class TrainingParams:
             raise ValueError(f"weighting must be one of {WEIGHTINGS}")
         if not self.calibration_l2 > 0.0:
             raise ValueError("calibration_l2 must be > 0")
+        if self.prototypes not in PROTOTYPES:
+            raise ValueError(f"prototypes must be one of {PROTOTYPES}")
+        if not 0.0 < self.c < float("inf"):
+            raise ValueError("c must be a positive number")
+        if self.learned:
+            if self.shrinkage or self.centered or self.weighting != "uniform":
+                raise ValueError(
+                    "learned prototypes take no shrinkage, centring or weighting "
+                    "(they are fitted to the labels themselves)"
+                )
+        elif self.c != DEFAULT_C or self.nb_weighted:
+            raise ValueError("c and nb_weighted apply to learned prototypes only")
+
+    @property
+    def learned(self) -> bool:
+        """Whether the prototypes are fitted discriminatively rather than class means."""
+        return self.prototypes == "learned"
+
+    def describe(self) -> str:
+        """What was chosen, in words a user can read (stored with the version as ``summary``)."""
+        if self.learned:
+            how = f"learned prototypes (class-balanced logistic fit, regularisation C = {self.c:g}"
+            how += ", naive-Bayes-weighted n-grams)" if self.nb_weighted else ")"
+        else:
+            how = "class-mean prototypes"
+            how += ", centred" if self.centered else ", not centred"
+            if self.shrinkage:
+                how += f", differences shrunk by {self.shrinkage:g} RMS"
+            if self.weighting == "graded":
+                how += ", samples far from the threshold weigh more"
+        return f"{how}; features: {self.features.describe()}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, e.g. for the Step Functions Map state's items."""
@@ -52,18 +94,29 @@ class TrainingParams:
             "centered": self.centered,
             "weighting": self.weighting,
             "calibration_l2": self.calibration_l2,
+            "prototypes": self.prototypes,
+            "c": self.c,
+            "nb_weighted": self.nb_weighted,
+            "summary": self.describe(),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainingParams:
-        """Inverse of :meth:`to_dict`; unknown weightings and bad values raise ValueError."""
+        """Inverse of :meth:`to_dict` (``summary`` is derived, so ignored); params written before
+        learned prototypes existed read as class means. Bad values raise ValueError."""
         weighting = str(data["weighting"])
         if weighting not in WEIGHTINGS:
             raise ValueError(f"weighting must be one of {WEIGHTINGS}")
+        prototypes = str(data.get("prototypes", "mean"))
+        if prototypes not in PROTOTYPES:
+            raise ValueError(f"prototypes must be one of {PROTOTYPES}")
         return cls(
             features=FeatureConfig.from_dict(dict(data["features"])),
             shrinkage=float(data["shrinkage"]),
             centered=bool(data["centered"]),
             weighting="graded" if weighting == "graded" else "uniform",
             calibration_l2=float(data.get("calibration_l2", DEFAULT_CALIBRATION_L2)),
+            prototypes="learned" if prototypes == "learned" else "mean",
+            c=float(data.get("c", DEFAULT_C)),
+            nb_weighted=bool(data.get("nb_weighted", False)),
         )

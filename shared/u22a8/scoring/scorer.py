@@ -20,6 +20,7 @@ import struct
 import zipfile
 import zlib
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -30,8 +31,8 @@ from typing import Any
 from .artifact import (
     FLOAT32,
     FORMAT_NAME,
-    FORMAT_VERSION,
     LITTLE_ENDIAN,
+    READABLE_VERSIONS,
     UINT8,
     InvalidModel,
     floats,
@@ -130,6 +131,14 @@ def column_major(
     return transposed.tolist()
 
 
+def unit_blocks(weights: list[float], split: int) -> list[float]:
+    """``weights[:split]`` and ``weights[split:]`` each scaled to unit length (empty ones kept)."""
+    words, chars = weights[:split], weights[split:]
+    word_norm = math.sqrt(math.sumprod(words, words)) or 1.0
+    char_norm = math.sqrt(math.sumprod(chars, chars)) or 1.0
+    return [w / word_norm for w in words] + [c / char_norm for c in chars]
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class CriterionScorer:
     """One criterion's contrast constants (``mean.mean``, ``mean.delta``, ``delta.delta``) and
@@ -216,10 +225,14 @@ class Scorer:
         """Read what ``FittedModel.to_bytes`` wrote; raises :class:`InvalidModel` on bad input."""
         try:
             arrays = read_arrays(
-                blob, {"header": UINT8, "idf": FLOAT32, "means": FLOAT32, "deltas": FLOAT32}
+                blob,
+                {"header": UINT8, "idf": FLOAT32, "means": FLOAT32, "deltas": FLOAT32},
+                optional=frozenset({"means"}),
             )
             header: dict[str, Any] = json.loads(bytes(arrays["header"].payload).decode("utf-8"))
-            if header.get("format") != FORMAT_NAME or header.get("version") != FORMAT_VERSION:
+            if header.get("format") != FORMAT_NAME or header.get("version") not in (
+                READABLE_VERSIONS
+            ):
                 raise InvalidModel(
                     f"unsupported model format {header.get('format')!r} "
                     f"version {header.get('version')!r}"
@@ -238,8 +251,11 @@ class Scorer:
             raise InvalidModel(f"not a model file: {exc}") from exc
         n = params.features.n_features
         expected = (len(criteria), n)
+        zero_means = "means" not in arrays
+        if zero_means and not (header["version"] >= 2 and params.learned):
+            raise InvalidModel("model arrays do not match its header: no prototype means")
         if (
-            arrays["means"].shape != expected
+            (not zero_means and arrays["means"].shape != expected)
             or arrays["deltas"].shape != expected
             or arrays["idf"].shape != (n,)
             or len(calibrations) != len(criteria)
@@ -247,19 +263,25 @@ class Scorer:
         ):
             raise InvalidModel("model arrays do not match its header")
         row_bytes = 4 * n
-        mean_rows, delta_rows = (
-            [
-                arrays[name].payload[j * row_bytes : (j + 1) * row_bytes]
+        delta_rows = [
+            arrays["deltas"].payload[j * row_bytes : (j + 1) * row_bytes]
+            for j in range(len(criteria))
+        ]
+        mean_rows = (
+            [memoryview(bytes(row_bytes))] * len(criteria)
+            if zero_means
+            else [
+                arrays["means"].payload[j * row_bytes : (j + 1) * row_bytes]
                 for j in range(len(criteria))
             ]
-            for name in ("means", "deltas")
         )
         idf = floats(arrays["idf"].payload)
         if saved_contrasts is not None:
             # The artifact saved the full-length products: no pass over the prototypes at all, so
             # a cold container's first score costs little more than inflating the arrays. Texts
             # gather their columns from the float32 views (as fast as the blocks below for
-            # models of a few criteria, measured in bench/scoring.py).
+            # models of a few criteria, measured in bench/scoring.py). Zero means (learned
+            # prototypes) are not gathered at all.
             return cls(
                 params,
                 criteria,
@@ -273,7 +295,7 @@ class Scorer:
                 ),
                 None,
                 (),
-                tuple(floats(row) for row in mean_rows),
+                () if zero_means else tuple(floats(row) for row in mean_rows),
                 tuple(floats(row) for row in delta_rows),
             )
         support = nonzero_support([*mean_rows, *delta_rows], n)
@@ -305,15 +327,19 @@ class Scorer:
     def vectors(self, texts: Sequence[str]) -> list[tuple[list[int], list[float]]]:
         """Each text's L2-normalised TF-IDF vector: its non-zero columns (ascending) and values.
 
-        Term frequencies are sublinear (1 + ln count), as ``count_features`` computes them.
+        Term frequencies are sublinear (1 + ln count), as ``count_features`` computes them; split
+        feature blocks are scaled to unit length apart first, as ``apply_idf`` does.
         """
         out: list[tuple[list[int], list[float]]] = []
         idf = self.idf
-        for counts in column_counts(texts, self.params.features):
+        config = self.params.features
+        for counts in column_counts(texts, config):
             columns = sorted(counts)
             gather = gatherer(columns)
             frequencies = gatherer(gather(counts))(sublinear(max(counts.values(), default=0)))
             weights = list(map(mul, frequencies, gather(idf)))
+            if config.split_blocks:
+                weights = unit_blocks(weights, bisect_left(columns, config.char_offset))
             norm = math.sqrt(math.sumprod(weights, weights)) or 1.0
             out.append((columns, list(map(truediv, weights, repeat(norm, len(weights))))))
         return out
@@ -330,10 +356,14 @@ class Scorer:
             xx = sumprod(x, x)
             if positions is None:
                 gather = gatherer(columns)
-                products = [
-                    (sumprod(x, gather(m)), sumprod(x, gather(d)))
-                    for m, d in zip(self.means, self.deltas, strict=True)
-                ]
+                products = (
+                    [(0.0, sumprod(x, gather(d))) for d in self.deltas]
+                    if not self.means
+                    else [
+                        (sumprod(x, gather(m)), sumprod(x, gather(d)))
+                        for m, d in zip(self.means, self.deltas, strict=True)
+                    ]
+                )
             else:  # only the columns some prototype has (the others add nothing)
                 found = list(map(positions.get, columns))
                 known = list(map(_is_not_none, found))

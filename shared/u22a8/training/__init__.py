@@ -14,12 +14,16 @@ from dataclasses import dataclass
 from .errors import (
     DEFAULT_FOLDS,
     HIGH_THRESHOLD,
+    MAX_TRAINING_CHARS,
     MIN_LABELLED_PER_CRITERION,
     MIN_PER_CLASS,
     InvalidSamples,
     NotEnoughSamples,
     Shortfall,
+    TooManySamples,
     TrainingError,
+    check_size,
+    within_size_limit,
 )
 from .evaluate import (
     DEFAULT_SEED,
@@ -107,6 +111,7 @@ __all__ = [
     "DEFAULT_SEED",
     "EFFORTS",
     "HIGH_THRESHOLD",
+    "MAX_TRAINING_CHARS",
     "MIN_LABELLED_PER_CRITERION",
     "MIN_PER_CLASS",
     "OBJECTIVE_NAME",
@@ -122,10 +127,12 @@ __all__ = [
     "NotEnoughSamples",
     "SearchOutcome",
     "Shortfall",
+    "TooManySamples",
     "TrainingError",
     "TrainingParams",
     "as_samples",
     "check_enough_samples",
+    "check_size",
     "collect_labels",
     "count_features",
     "dataset_identity",
@@ -138,4 +145,5 @@ __all__ = [
     "select_best",
     "spearman",
     "train",
+    "within_size_limit",
 ]

@@ -26,12 +26,24 @@ from .errors import (
     Shortfall,
 )
 from .features import CsrMatrix, FeatureCache, apply_idf, default_cache, fit_idf
+from .learned import criterion_prototypes
 from .metrics import roc_auc, spearman
-from .objective import build_prototypes
 from .search import TrainingParams
 from .types import LabelledSample
 
 DEFAULT_SEED = 0
+#: From this many samples on, cross-validation uses ``LARGE_FOLDS`` folds: each fold then still
+#: holds thousands of samples (AUC estimated to about +-0.01), and a learned candidate costs 3
+#: fits on two thirds of the data instead of 5 on four fifths (about half the time).
+LARGE_DATASET = 5_000
+LARGE_FOLDS = 3
+
+
+def folds_for(n_samples: int) -> int:
+    """Cross-validation folds for a dataset of ``n_samples``."""
+    return LARGE_FOLDS if n_samples >= LARGE_DATASET else DEFAULT_FOLDS
+
+
 _UNLABELLED = 2
 
 
@@ -171,7 +183,7 @@ def out_of_fold_raw(
     raw = [np.zeros(crit.rows.size, dtype=np.float64) for crit in labels]
     for fold in range(int(fold_of.max()) + 1):
         train_mask = fold_of != fold
-        x = apply_idf(tf, fit_idf(tf, train_mask))
+        x = apply_idf(tf, fit_idf(tf, train_mask), params.features)
         for crit, out in zip(labels, raw, strict=True):
             in_train = train_mask[crit.rows]
             held_out = ~in_train
@@ -180,7 +192,9 @@ def out_of_fold_raw(
             train_high = crit.high[in_train]
             if train_high.all() or not train_high.any():
                 continue
-            protos = build_prototypes(x, crit.rows[in_train], crit.scores[in_train], params)
+            protos = criterion_prototypes(
+                x, crit.rows[in_train], crit.scores[in_train], params, n_criteria=len(labels)
+            )
             out[held_out] = protos.raw_scores(x.take_rows(crit.rows[held_out]))
     return raw
 
@@ -240,7 +254,7 @@ def evaluate_candidate(
     criteria: Sequence[str],
     params: TrainingParams,
     *,
-    folds: int = DEFAULT_FOLDS,
+    folds: int | None = None,
     seed: int = DEFAULT_SEED,
     cache: FeatureCache | None = None,
     dataset_id: str | None = None,
@@ -254,7 +268,7 @@ def evaluate_candidate(
     check_enough_samples(labels)
     texts = [s.text for s in samples]
     tf = (cache or default_cache()).term_frequencies(texts, params.features, dataset_id)
-    fold_of = assign_folds(len(samples), labels, folds, seed)
+    fold_of = assign_folds(len(samples), labels, folds or folds_for(len(samples)), seed)
     raw = out_of_fold_raw(tf, labels, params, fold_of)
     metrics = {crit.name: criterion_metrics(crit, r) for crit, r in zip(labels, raw, strict=True)}
     objective = float(np.mean([m["auc"] for m in metrics.values()]))

@@ -163,7 +163,8 @@ def count_features(texts: Sequence[str], config: FeatureConfig) -> CsrMatrix:
     """
     n_docs = len(texts)
     bits = config.bits
-    mask = config.n_features - 1
+    mask = config.word_mask
+    char_mask, char_offset = config.char_mask, config.char_offset
     vocab: dict[str, int] = {}
     doc_lengths = np.zeros(n_docs, dtype=np.int64)
     flat_ids: list[int] = []
@@ -194,7 +195,10 @@ def count_features(texts: Sequence[str], config: FeatureConfig) -> CsrMatrix:
             key_parts.append(row_keys[: running.size][same_doc] | cols)
     if config.uses_chars and tokens_flat.size:
         lo, hi = config.char_min_n, config.char_max_n
-        per_word = [[char_hash(g) & mask for g in char_ngrams(w, lo, hi)] for w in words]
+        per_word = [
+            [char_offset + (char_hash(g) & char_mask) for g in char_ngrams(w, lo, hi)]
+            for w in words
+        ]
         gram_counts = np.fromiter((len(g) for g in per_word), dtype=np.int64, count=len(words))
         gram_starts = np.cumsum(gram_counts) - gram_counts
         all_grams = np.fromiter(
@@ -219,7 +223,7 @@ def count_features(texts: Sequence[str], config: FeatureConfig) -> CsrMatrix:
     counts = np.diff(starts, append=keys.size)
     indptr = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(np.bincount(unique_keys >> bits, minlength=n_docs), out=indptr[1:])
-    indices = (unique_keys & mask).astype(np.intp)
+    indices = (unique_keys & (config.n_features - 1)).astype(np.intp)
     # Counts are small integers, so a lookup table is much cheaper than log on every entry.
     sublinear = 1.0 + np.log(np.arange(1, int(counts.max(initial=1)) + 1, dtype=np.float64))
     data = sublinear[counts - 1]
@@ -242,9 +246,23 @@ def fit_idf(tf: CsrMatrix, row_mask: NDArray[np.bool_] | None = None) -> NDArray
     return idf
 
 
-def apply_idf(tf: CsrMatrix, idf: NDArray[np.float64]) -> CsrMatrix:
-    """TF-IDF with every non-empty row scaled to unit L2 norm (so dot products are cosines)."""
+def apply_idf(
+    tf: CsrMatrix, idf: NDArray[np.float64], config: FeatureConfig | None = None
+) -> CsrMatrix:
+    """TF-IDF with every non-empty row scaled to unit L2 norm (so dot products are cosines).
+
+    With ``config.split_blocks`` the word and character halves of each row are first scaled to
+    unit length apart, so both weigh the same in the row however many n-grams each has.
+    """
     weighted = tf.data * idf[tf.indices]
+    if config is not None and config.split_blocks:
+        in_chars = tf.indices >= config.char_offset
+        squares = weighted * weighted
+        word_norms = np.sqrt(tf.row_sums(np.where(in_chars, 0.0, squares)))
+        char_norms = np.sqrt(tf.row_sums(np.where(in_chars, squares, 0.0)))
+        word_norms[word_norms == 0.0] = 1.0
+        char_norms[char_norms == 0.0] = 1.0
+        weighted /= np.where(in_chars, tf.expand_rows(char_norms), tf.expand_rows(word_norms))
     norms = np.sqrt(tf.row_sums(weighted * weighted))
     norms[norms == 0.0] = 1.0
     weighted /= tf.expand_rows(norms)

@@ -18,18 +18,20 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from u22a8.scoring.artifact import FORMAT_NAME, FORMAT_VERSION
+from u22a8.scoring.artifact import FORMAT_NAME, FORMAT_VERSION, READABLE_VERSIONS
 
-from .errors import DEFAULT_FOLDS, TrainingError
+from .errors import TrainingError
 from .evaluate import (
     DEFAULT_SEED,
     assign_folds,
     check_enough_samples,
     collect_labels,
+    folds_for,
     out_of_fold_raw,
 )
 from .features import FeatureCache, apply_idf, count_features, default_cache, fit_idf
-from .objective import OBJECTIVE_NAME, Calibration, Prototypes, build_prototypes, fit_calibration
+from .learned import criterion_prototypes
+from .objective import OBJECTIVE_NAME, Calibration, Prototypes, fit_calibration
 from .search import TrainingParams
 from .types import LabelledSample
 
@@ -60,7 +62,7 @@ class FittedModel:
 
     def raw_scores(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Uncalibrated contrast scores, shape (len(texts), len(criteria))."""
-        x = apply_idf(count_features(texts, self.params.features), self.idf)
+        x = apply_idf(count_features(texts, self.params.features), self.idf, self.params.features)
         out = np.empty((len(texts), len(self.criteria)), dtype=np.float64)
         for j, protos in enumerate(self.prototypes):
             out[:, j] = protos.raw_scores(x)
@@ -102,7 +104,8 @@ class FittedModel:
     def to_bytes(self) -> bytes:
         """Compressed npz (float32 IDF, prototype means and deltas, JSON header as bytes).
 
-        Written entry by entry with a fixed timestamp, unlike ``np.savez_compressed``, so the
+        Learned prototypes have zero means, which are left out (format version 2). Written entry
+        by entry with a fixed timestamp, unlike ``np.savez_compressed``, so the
         same model always serialises to the same bytes (stable digests, no spurious diffs).
         """
         header = json.dumps(self.header(), sort_keys=True).encode("utf-8")
@@ -112,6 +115,8 @@ class FittedModel:
             "means": np.stack([p.mean for p in self.prototypes]).astype(np.float32),
             "deltas": np.stack([p.delta for p in self.prototypes]).astype(np.float32),
         }
+        if self.params.learned:
+            del arrays["means"]
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, array in arrays.items():
@@ -128,9 +133,12 @@ class FittedModel:
             with np.load(io.BytesIO(blob), allow_pickle=False) as archive:
                 header = json.loads(archive["header"].tobytes().decode("utf-8"))
                 idf = archive["idf"].astype(np.float64)
-                means = archive["means"].astype(np.float64)
                 deltas = archive["deltas"].astype(np.float64)
-            if header.get("format") != FORMAT_NAME or header.get("version") != FORMAT_VERSION:
+                has_means = "means" in archive.files
+                means = archive["means"].astype(np.float64) if has_means else np.zeros_like(deltas)
+            if header.get("format") != FORMAT_NAME or header.get("version") not in (
+                READABLE_VERSIONS
+            ):
                 raise TrainingError(
                     f"unsupported model format {header.get('format')!r} "
                     f"version {header.get('version')!r}",
@@ -143,6 +151,8 @@ class FittedModel:
                 for c in header["calibrations"]
             )
             n_samples = int(header["n_samples"])
+            if not has_means and not params.learned:
+                raise TrainingError("model has no prototype means", code="invalid-model")
         except (
             OSError,
             ValueError,
@@ -173,7 +183,7 @@ def fit(
     criteria: Sequence[str],
     params: TrainingParams,
     *,
-    folds: int = DEFAULT_FOLDS,
+    folds: int | None = None,
     seed: int = DEFAULT_SEED,
     cache: FeatureCache | None = None,
     dataset_id: str | None = None,
@@ -188,16 +198,17 @@ def fit(
     check_enough_samples(labels)
     texts = [s.text for s in samples]
     tf = (cache or default_cache()).term_frequencies(texts, params.features, dataset_id)
-    fold_of = assign_folds(len(samples), labels, folds, seed)
+    idf = _as_float32(fit_idf(tf))
+    x = apply_idf(tf, idf, params.features)
+    prototypes = tuple(
+        criterion_prototypes(x, crit.rows, crit.scores, params, n_criteria=len(labels)).as_float32()
+        for crit in labels
+    )
+    fold_of = assign_folds(len(samples), labels, folds or folds_for(len(samples)), seed)
     oof = out_of_fold_raw(tf, labels, params, fold_of)
     calibrations = tuple(
         fit_calibration(raw, crit.scores, params.calibration_l2)
         for crit, raw in zip(labels, oof, strict=True)
-    )
-    idf = _as_float32(fit_idf(tf))
-    x = apply_idf(tf, idf)
-    prototypes = tuple(
-        build_prototypes(x, crit.rows, crit.scores, params).as_float32() for crit in labels
     )
     return FittedModel(
         params=params,

@@ -1,25 +1,36 @@
 """Training parameters and the candidate plan searched for each effort level.
 
-Candidates are nested: every effort level evaluates all candidates of the level below plus new
-ones, so a higher effort can never pick a candidate that scores worse in cross-validation. Only
-three feature configurations exist across all levels, so a process evaluating many candidates
-featurises each dataset at most three times (see ``FeatureCache``). ``TrainingParams`` itself lives
-in ``u22a8.scoring.params`` (re-exported here), so that reading a model's header needs no numpy.
+Plans are nested: every effort level evaluates all candidates of the level below plus as many
+new ones, so each step up doubles the distinct candidates (2, 4, 8, 16) and, since the best
+cross-validated candidate wins, a higher effort never chooses one that scores worse in
+cross-validation. No two candidates are the same model (``TrainingParams`` refuses settings that
+do not apply to its kind of prototypes, so equal models have equal params). The first candidates
+are those that did best on real text (``bench/quality.py``): learned prototypes on
+naive-Bayes-weighted word and character blocks; higher efforts try the regularisation around
+it, features without the NB weighting, other feature spaces, and class-mean prototypes.
+``TrainingParams`` itself lives in ``u22a8.scoring.params`` (re-exported here), so that reading a
+model's header needs no numpy.
 """
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass
 from typing import Literal, get_args
 
-from u22a8.scoring.params import DEFAULT_CALIBRATION_L2, WEIGHTINGS, TrainingParams, Weighting
+from u22a8.scoring.params import (
+    DEFAULT_CALIBRATION_L2,
+    PROTOTYPES,
+    WEIGHTINGS,
+    TrainingParams,
+    Weighting,
+)
 
 from .features import FeatureConfig
 
 __all__ = [
+    "BLOCKS",
     "DEFAULT_CALIBRATION_L2",
     "EFFORTS",
+    "PROTOTYPES",
     "SHORT_CHARS",
     "WEIGHTINGS",
     "WORDS_AND_CHARS",
@@ -39,34 +50,41 @@ WORDS_AND_CHARS = FeatureConfig(word_max_n=2, char_min_n=3, char_max_n=5)
 WORDS_ONLY = FeatureConfig(word_max_n=2, char_min_n=0, char_max_n=0)
 #: Word unigrams plus short character 2-4 grams: for short texts and morphology-heavy cues.
 SHORT_CHARS = FeatureConfig(word_max_n=1, char_min_n=2, char_max_n=4)
+#: Word 1-2 grams and character 2-5 grams in separate halves, each scaled to unit length.
+BLOCKS = FeatureConfig(word_max_n=2, char_min_n=2, char_max_n=5, split_blocks=True)
+#: The same n-grams sharing one space and one length.
+WORDS_AND_CHARS_25 = FeatureConfig(word_max_n=2, char_min_n=2, char_max_n=5)
 
 
-@dataclass(frozen=True, slots=True)
-class _Grid:
-    features: tuple[FeatureConfig, ...]
-    shrinkages: tuple[float, ...]
-    centered: tuple[bool, ...]
-    weightings: tuple[Weighting, ...]
-
-    def expand(self) -> list[TrainingParams]:
-        return [
-            TrainingParams(features=f, shrinkage=s, centered=c, weighting=w)
-            for f, s, c, w in itertools.product(
-                self.features, self.shrinkages, self.centered, self.weightings
-            )
-        ]
+def _learned(features: FeatureConfig, c: float, nb: bool = True) -> TrainingParams:
+    return TrainingParams(
+        features=features, prototypes="learned", c=c, nb_weighted=nb, centered=False
+    )
 
 
-# Each level's grid contains the previous one's, so plans are nested.
-_GRIDS: dict[Effort, _Grid] = {
-    "low": _Grid((WORDS_AND_CHARS,), (0.0, 1.0), (True, False), ("uniform",)),
-    "medium": _Grid((WORDS_AND_CHARS, WORDS_ONLY), (0.0, 1.0), (True, False), ("uniform",)),
-    "high": _Grid((WORDS_AND_CHARS, WORDS_ONLY), (0.0, 1.0), (True, False), ("uniform", "graded")),
-    "max": _Grid(
-        (WORDS_AND_CHARS, WORDS_ONLY, SHORT_CHARS),
-        (0.0, 1.0, 0.5, 2.0),
-        (True, False),
-        ("uniform", "graded"),
+def _mean(features: FeatureConfig, shrinkage: float = 0.0, centered: bool = True) -> TrainingParams:
+    return TrainingParams(features=features, shrinkage=shrinkage, centered=centered)
+
+
+#: The candidates each level adds to the previous level's (as many as there were before).
+_NEW: dict[Effort, tuple[TrainingParams, ...]] = {
+    "low": (_learned(BLOCKS, 4.0), _mean(WORDS_AND_CHARS)),
+    "medium": (_learned(BLOCKS, 1.0), _learned(BLOCKS, 16.0)),
+    "high": (
+        _learned(BLOCKS, 4.0, nb=False),
+        _learned(BLOCKS, 1.0, nb=False),
+        _learned(BLOCKS, 0.25),
+        _learned(BLOCKS, 64.0),
+    ),
+    "max": (
+        _learned(WORDS_AND_CHARS_25, 4.0),
+        _learned(WORDS_AND_CHARS_25, 16.0),
+        _learned(BLOCKS, 16.0, nb=False),
+        _learned(WORDS_AND_CHARS, 4.0),
+        _learned(SHORT_CHARS, 4.0),
+        _mean(WORDS_ONLY),
+        _mean(WORDS_AND_CHARS, shrinkage=1.0),
+        _mean(SHORT_CHARS, centered=False),
     ),
 }
 
@@ -74,18 +92,14 @@ _GRIDS: dict[Effort, _Grid] = {
 def plan_candidates(effort: Effort) -> list[TrainingParams]:
     """Candidates for an effort level, in a fixed order: the lower levels' first, then new ones.
 
-    Counts are 4, 8, 16 and 48 for low, medium, high and max. Ties in cross-validation go to the
-    earlier candidate, so cheaper, simpler settings win when nothing is gained.
+    Counts are 2, 4, 8 and 16 for low, medium, high and max. Ties in cross-validation go to the
+    earlier candidate, so the settings that usually win are tried first and kept on a tie.
     """
-    if effort not in _GRIDS:
+    if effort not in _NEW:
         raise ValueError(f"effort must be one of {EFFORTS}, got {effort!r}")
     plan: list[TrainingParams] = []
-    seen: set[TrainingParams] = set()
     for level in EFFORTS:
-        for params in _GRIDS[level].expand():
-            if params not in seen:
-                seen.add(params)
-                plan.append(params)
+        plan.extend(_NEW[level])
         if level == effort:
             break
     return plan

@@ -97,11 +97,17 @@ def test_a_corrupted_entry_fails_its_crc_or_inflation(model: FittedModel) -> Non
     _refused(bytes(blob), "not a model file")
 
 
-@pytest.mark.parametrize("missing", ["header.npy", "idf.npy", "means.npy", "deltas.npy"])
+@pytest.mark.parametrize("missing", ["header.npy", "idf.npy", "deltas.npy"])
 def test_a_missing_entry_is_refused(model: FittedModel, missing: str) -> None:
     entries = _entries(model)
     del entries[missing]
     _refused(_zip(entries), "not a model file")
+
+
+def test_missing_means_are_refused_unless_the_prototypes_are_learned(model: FittedModel) -> None:
+    entries = _entries(model)
+    del entries["means.npy"]
+    _refused(_zip(entries), "no prototype means")
 
 
 def _header_without_contrasts(model: FittedModel) -> bytes:
@@ -208,7 +214,7 @@ CORRUPTIONS: dict[str, tuple[Callable[[FittedModel], bytes], str]] = {
     ),
     "another format": (
         _replace("header.npy", lambda m: _header(m, format="something-else")),
-        "unsupported model format 'something-else' version 1",
+        "unsupported model format 'something-else' version 2",
     ),
     "a newer version": (
         _replace("header.npy", lambda m: _header(m, version=99)),

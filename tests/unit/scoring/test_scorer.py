@@ -28,7 +28,7 @@ from u22a8.scoring.scorer import (
 )
 from u22a8.training import FeatureCache, FittedModel, LabelledSample, TrainingParams, fit, objective
 from u22a8.training.features import count_features
-from u22a8.training.search import SHORT_CHARS, WORDS_AND_CHARS, WORDS_ONLY
+from u22a8.training.search import BLOCKS, SHORT_CHARS, WORDS_AND_CHARS, WORDS_ONLY
 
 TOLERANCE = 1e-9
 CRITERIA = ("Clarity", "Flow", "Tone")
@@ -49,6 +49,17 @@ PARAMS = {
     ),
     "tiny space (collisions)": TrainingParams(
         features=FeatureConfig(word_max_n=2, char_min_n=2, char_max_n=3, n_features=2**8)
+    ),
+    "learned, NB-weighted, split blocks": TrainingParams(
+        features=BLOCKS, prototypes="learned", centered=False, c=4.0, nb_weighted=True
+    ),
+    "learned, words and chars": TrainingParams(
+        features=WORDS_AND_CHARS, prototypes="learned", centered=False, c=0.5
+    ),
+    "learned, split blocks, tiny space": TrainingParams(
+        features=FeatureConfig(2, 2, 3, n_features=2**8, split_blocks=True),
+        prototypes="learned",
+        centered=False,
     ),
 }
 
@@ -184,6 +195,8 @@ def test_constants_match_the_objective() -> None:
             SHORT_CHARS,
             FeatureConfig(word_max_n=0, char_min_n=1, char_max_n=1),
             FeatureConfig(word_max_n=4, char_min_n=0, char_max_n=0, n_features=2**4),
+            BLOCKS,
+            FeatureConfig(1, 1, 2, n_features=2**4, split_blocks=True),
         ]
     ),
 )

@@ -1,6 +1,9 @@
-"""Too few samples fails with a message that says what is needed and what there is."""
+"""Too few samples (or too much text) fails with a message that says what is needed and what
+there is."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 
@@ -10,12 +13,16 @@ from u22a8.training import (
     InvalidSamples,
     LabelledSample,
     NotEnoughSamples,
+    TooManySamples,
     TrainingError,
     as_samples,
+    check_size,
     collect_labels,
+    errors,
     evaluate_candidate,
     fit,
     run_search,
+    within_size_limit,
 )
 from u22a8.training.search import TrainingParams
 
@@ -77,3 +84,25 @@ def test_non_numeric_scores_are_invalid_and_missing_ones_unlabelled() -> None:
     assert collect_labels(samples[:1], ["Flow"])[0].rows.size == 0
     with pytest.raises(InvalidSamples, match="sample 1"):
         collect_labels(samples, ["Flow"])
+
+
+def test_the_size_limit_stops_reading_at_the_first_sample_over_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(errors, "MAX_TRAINING_CHARS", 10)
+    read: list[int] = []
+
+    def samples() -> Iterator[tuple[str, int]]:
+        for i in range(100):
+            read.append(i)
+            yield "abcd", i
+
+    with pytest.raises(TooManySamples) as caught:
+        list(within_size_limit(samples()))
+    assert read == [0, 1, 2]  # 4 + 4 + 4 > 10: the rest is never read
+    assert (caught.value.samples, caught.value.characters) == (3, 12)
+    assert caught.value.code == "too-many-samples"
+    assert list(within_size_limit([("abcd", 1), ("abcdef", 2)])) == [("abcd", 1), ("abcdef", 2)]
+    check_size(["0123456789"])
+    with pytest.raises(TooManySamples):
+        check_size(["0123456789", "x"])

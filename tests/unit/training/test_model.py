@@ -65,7 +65,7 @@ def test_serialised_form_is_an_npz_with_a_json_header(model: FittedModel) -> Non
         assert archive["means"].dtype == np.float32
     assert header["objective"] == "balanced_cosine"
     assert header["criteria"] == CRITERIA
-    assert header["version"] == 1
+    assert header["version"] == 2
     assert len(blob) < 1_000_000
 
 

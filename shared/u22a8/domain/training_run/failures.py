@@ -23,6 +23,7 @@ USER_FACING: Mapping[str, str] = {
     "TrainingError": "training-failed",
     "NotEnoughSamples": "not-enough-samples",
     "InvalidSamples": "invalid-samples",
+    "TooManySamples": "too-many-samples",
     "ZeroDataRetentionOn": "zero-data-retention",
     "SamplesUnavailable": "samples-unavailable",
     "RunSuperseded": "run-superseded",

@@ -34,6 +34,7 @@ from u22a8.training import (
     collect_labels,
     fit,
     select_best,
+    within_size_limit,
 )
 
 #: Errors whose class name and message ``Record failure`` shows to the user as they are.
@@ -46,7 +47,9 @@ class ContainerCache:
     """What a warm Lambda container keeps between invocations of one run's steps: the last
     snapshot it read and the features computed from it (keyed by the snapshot's S3 key)."""
 
-    features: FeatureCache = field(default_factory=FeatureCache)
+    # One feature configuration at a time: the size limit (``MAX_TRAINING_CHARS``) is what one
+    # featurised dataset takes of the evaluation function's memory.
+    features: FeatureCache = field(default_factory=lambda: FeatureCache(max_entries=1))
     dataset_key: str | None = None
     criteria: tuple[str, ...] = ()
     samples: list[LabelledSample] = field(default_factory=list)
@@ -79,8 +82,9 @@ def _holding_model(handle: str, run_id: str) -> RunModel:
 
 
 def load_samples(event: Mapping[str, Any]) -> dict[str, Any]:
-    """Snapshot the model's samples to S3, after checking the run still holds the model and that
-    every criterion has enough labelled samples (a too-small dataset fails before any search).
+    """Snapshot the model's samples to S3, after checking the run still holds the model, that
+    every criterion has enough labelled samples and that the text fits a run's memory (a too
+    small or too large dataset fails before any search).
 
     The model is read before the samples: ``samples_seen`` (its count of samples since the active
     version) then covers no sample the snapshot lacks, so publishing can subtract it safely.
@@ -88,7 +92,7 @@ def load_samples(event: Mapping[str, Any]) -> dict[str, Any]:
     handle, run_id = text(event, "handle"), text(event, "run_id")
     model = _holding_model(handle, run_id)
     _announce_busy(handle, run_id, model.state_before_run)
-    samples = training_repo.iter_samples(handle, model.data_epoch)
+    samples = within_size_limit(training_repo.iter_samples(handle, model.data_epoch))
     rows = [{"text": t, "scores": s} for t, s in samples]
     check_enough_samples(collect_labels(as_samples(rows), model.criteria))
     key = snapshot.snapshot_key(handle, run_id)
