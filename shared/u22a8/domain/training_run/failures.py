@@ -36,6 +36,7 @@ USER_CAUSED: frozenset[str] = frozenset(
         "training-failed",
         "not-enough-samples",
         "invalid-samples",
+        "too-many-samples",
         "zero-data-retention",
         "samples-unavailable",
     }
