@@ -7,27 +7,36 @@ PYTHON312 := $(shell python3.12 -c 'import sys; print(sys.executable)' 2>/dev/nu
 ifeq ($(PYTHON312),)
 PYTHON312 := $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(wildcard /usr/bin/python3.12) $(wildcard /usr/local/bin/python3.12))
 endif
+# The virtualenvs take 3.12, else 3.13 (pyproject allows both): lint, typecheck, the tests, `make
+# local` and `sam validate` run on either; only `make build` (so `make test`) needs 3.12 itself.
+PYTHON313 := $(shell python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null)
+ifeq ($(PYTHON313),)
+PYTHON313 := $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(wildcard /usr/bin/python3.13) $(wildcard /usr/local/bin/python3.13))
+endif
+PYTHON := $(or $(PYTHON312),$(PYTHON313))
 VENV := .venv
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
-export PATH := $(dir $(PYTHON312)):$(PATH)
+export PATH := $(if $(PYTHON312),$(dir $(PYTHON312)):)$(PATH)
 
 .PHONY: help install local test lint typecheck unit integration e2e coverage validate build openapi openapi-check bench bench-training bench-scoring clean
 
 help:  ## list the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
-	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found (install it, e.g. pyenv install 3.12)"; exit 1; }
-	test -x $(PY) || $(PYTHON312) -m venv $(VENV)
+	@test -n "$(PYTHON)" || { echo "Python 3.12 (or 3.13) not found (install it, e.g. pyenv install 3.12)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@echo "Installing the app and its dev tools into $(VENV) (about a minute on a fresh clone)"
+	$(PY) -m pip install --progress-bar on -e '.[dev]'
 	touch $@
 
 $(SAM_VENV)/.installed: requirements-sam.txt
-	test -x $(SAM_VENV)/bin/python || $(PYTHON312) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet -r requirements-sam.txt
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	@echo "Installing the AWS SAM CLI into $(SAM_VENV) (about a minute on a fresh clone)"
+	$(SAM_VENV)/bin/pip install --progress-bar on -r requirements-sam.txt
 	touch $@
 
 install: $(VENV)/.installed $(SAM_VENV)/.installed  ## create the virtualenvs (done by every target that needs them)
@@ -45,19 +54,20 @@ typecheck: $(VENV)/.installed  ## mypy --strict
 coverage: $(VENV)/.installed  ## every test (unit, integration, e2e) with branch coverage >= 90%
 	$(VENV)/bin/pytest --cov --cov-report=term --cov-fail-under=90
 
-unit: $(VENV)/.installed
+unit: $(VENV)/.installed  ## unit tests only (no network, seconds)
 	$(VENV)/bin/pytest tests/unit
 
-integration: $(VENV)/.installed
+integration: $(VENV)/.installed  ## integration tests only (moto in-process)
 	$(VENV)/bin/pytest tests/integration
 
-e2e: $(VENV)/.installed
+e2e: $(VENV)/.installed  ## end-to-end tests only (the local stack over HTTP)
 	$(VENV)/bin/pytest tests/e2e
 
 validate: $(SAM_VENV)/.installed  ## sam validate --lint (offline)
 	AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template-file template.yaml
 
-build: $(SAM_VENV)/.installed  ## sam build without Docker
+build: $(SAM_VENV)/.installed  ## sam build without Docker (needs python3.12, the functions' runtime)
+	@test -n "$(PYTHON312)" || { echo "sam build needs Python 3.12 (the Lambda runtime) to build without Docker; install it (e.g. pyenv install 3.12)"; exit 1; }
 	AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 $(SAM) build --template-file template.yaml --build-dir .aws-sam/build --cached --parallel
 
 openapi: $(VENV)/.installed  ## regenerate docs/openapi.json from the code
@@ -77,5 +87,5 @@ bench-scoring: $(VENV)/.installed  ## benchmark: warm scoring latency and cold a
 
 test: lint typecheck validate build coverage openapi-check  ## everything CI runs
 
-clean:
+clean:  ## remove build output and tool caches (not the virtualenvs)
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage
