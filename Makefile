@@ -18,9 +18,11 @@ VENV := .venv
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
+# pytest on every core (pytest-xdist): each worker has its own moto and, for e2e, its own stack.
+PYTEST := $(VENV)/bin/pytest -n auto --dist worksteal
 export PATH := $(if $(PYTHON312),$(dir $(PYTHON312)):)$(PATH)
 
-.PHONY: help install local test lint typecheck unit integration e2e coverage validate build openapi openapi-check bench bench-training bench-scoring clean
+.PHONY: help install local test test-fast lint typecheck unit integration e2e coverage validate build openapi openapi-check bench bench-training bench-scoring clean
 
 help:  ## list the commands
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -52,16 +54,19 @@ typecheck: $(VENV)/.installed  ## mypy --strict
 	$(VENV)/bin/mypy
 
 coverage: $(VENV)/.installed  ## every test (unit, integration, e2e) with branch coverage >= 90%
-	$(VENV)/bin/pytest --cov --cov-report=term --cov-fail-under=90
+	$(PYTEST) --cov --cov-report=term --cov-fail-under=90
 
-unit: $(VENV)/.installed  ## unit tests only (no network, seconds)
-	$(VENV)/bin/pytest tests/unit
+unit: $(VENV)/.installed  ## unit tests only (no network)
+	$(PYTEST) tests/unit
 
 integration: $(VENV)/.installed  ## integration tests only (moto in-process)
-	$(VENV)/bin/pytest tests/integration
+	$(PYTEST) tests/integration
 
 e2e: $(VENV)/.installed  ## end-to-end tests only (the local stack over HTTP)
-	$(VENV)/bin/pytest tests/e2e
+	$(PYTEST) tests/e2e
+
+test-fast: $(VENV)/.installed  ## every test but the slow ones (marked slow), for local iteration
+	$(PYTEST) -m "not slow"
 
 validate: $(SAM_VENV)/.installed  ## sam validate --lint (offline)
 	AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template-file template.yaml

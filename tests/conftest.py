@@ -130,3 +130,14 @@ def api(gateway: Gateway, acme_key: str) -> GatewayClient:
 # environment; without a namespace every handler that adds a metric fails (a 502 at the gateway).
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "U22a8")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "u22a8-tests")
+
+
+# pytest-timeout's 300 s guards against hangs; a test marked slow may take longer than that on a
+# busy shared machine (the lifecycle state machine took 297 s on one), so it gets more headroom.
+SLOW_TEST_TIMEOUT_S = 900
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SLOW_TEST_TIMEOUT_S))
