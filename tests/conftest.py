@@ -16,6 +16,7 @@ from moto import mock_aws
 
 from local.gateway import Gateway
 from local.moto_fidelity import serialize_dynamodb, stop_waits_for_start
+from local.moto_speed import item_level_transaction_rollback
 from local.resources import (
     create_buckets,
     create_event_buses,
@@ -33,6 +34,10 @@ from u22a8.data import clients
 # concurrent requests need the emulator to be faithful (see local/moto_fidelity.py).
 serialize_dynamodb()
 stop_waits_for_start()
+# As in the local stack: moto otherwise deep-copies the whole table for every transaction. Applied
+# here for every test, not by whichever test first imports it, so that no test's speed depends on
+# the order the tests run in (pytest-xdist gives each worker its own order).
+item_level_transaction_rollback()
 
 
 # mock_aws resets boto3's default session for every test, which would make each test parse
