@@ -7,33 +7,44 @@ PYTHON312 := $(shell python3.12 -c 'import sys; print(sys.executable)' 2>/dev/nu
 ifeq ($(PYTHON312),)
 PYTHON312 := $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(wildcard /usr/bin/python3.12) $(wildcard /usr/local/bin/python3.12))
 endif
+# The virtualenvs take 3.12, else 3.13 (pyproject allows both): lint, typecheck, the tests, `make
+# local` and `sam validate` run on either; only `make build` (so `make test`) needs 3.12 itself.
+PYTHON313 := $(shell python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null)
+ifeq ($(PYTHON313),)
+PYTHON313 := $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(wildcard /usr/bin/python3.13) $(wildcard /usr/local/bin/python3.13))
+endif
+PYTHON := $(or $(PYTHON312),$(PYTHON313))
 VENV := .venv
 SAM_VENV := .venv-sam
 CHECKS_VENV := .venv-checks
 PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
-export PATH := $(dir $(PYTHON312)):$(PATH)
+# pytest on every core (pytest-xdist): each worker has its own moto and, for e2e, its own stack.
+PYTEST := $(VENV)/bin/pytest -n auto --dist worksteal
+export PATH := $(if $(PYTHON312),$(dir $(PYTHON312)):)$(PATH)
 
-.PHONY: help install local test lint typecheck template-check smoke unit integration e2e coverage validate build openapi openapi-check bench bench-training bench-scoring clean
+.PHONY: help install local test test-fast lint typecheck template-check smoke unit integration e2e coverage validate build openapi openapi-check bench bench-training bench-scoring clean
 .PHONY: events sam-local sam-image
 
 help:  ## list the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
-	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found (install it, e.g. pyenv install 3.12)"; exit 1; }
-	test -x $(PY) || $(PYTHON312) -m venv $(VENV)
+	@test -n "$(PYTHON)" || { echo "Python 3.12 (or 3.13) not found (install it, e.g. pyenv install 3.12)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@echo "Installing the app and its dev tools into $(VENV) (about a minute on a fresh clone)"
+	$(PY) -m pip install --progress-bar on -e '.[dev]'
 	touch $@
 
 $(SAM_VENV)/.installed: requirements-sam.txt
-	test -x $(SAM_VENV)/bin/python || $(PYTHON312) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet -r requirements-sam.txt
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	@echo "Installing the AWS SAM CLI into $(SAM_VENV) (about a minute on a fresh clone)"
+	$(SAM_VENV)/bin/pip install --progress-bar on -r requirements-sam.txt
 	touch $@
 
 $(CHECKS_VENV)/.installed: requirements-checks.txt
-	test -x $(CHECKS_VENV)/bin/python || $(PYTHON312) -m venv $(CHECKS_VENV)
+	test -x $(CHECKS_VENV)/bin/python || $(PYTHON) -m venv $(CHECKS_VENV)
 	$(CHECKS_VENV)/bin/pip install --quiet -r requirements-checks.txt
 	touch $@
 
@@ -63,21 +74,25 @@ template-check: $(VENV)/.installed $(CHECKS_VENV)/.installed  ## cfn-lint (serve
 	$(PY) scripts/template_checks.py --cfn-lint $(VENV)/bin/cfn-lint --checkov $(CHECKS_VENV)/bin/checkov
 
 coverage: $(VENV)/.installed  ## every test (unit, integration, e2e) with branch coverage >= 90%
-	$(VENV)/bin/pytest --cov --cov-report=term --cov-fail-under=90
+	$(PYTEST) --cov --cov-report=term --cov-fail-under=90
 
-unit: $(VENV)/.installed
-	$(VENV)/bin/pytest tests/unit
+unit: $(VENV)/.installed  ## unit tests only (no network)
+	$(PYTEST) tests/unit
 
-integration: $(VENV)/.installed
-	$(VENV)/bin/pytest tests/integration
+integration: $(VENV)/.installed  ## integration tests only (moto in-process)
+	$(PYTEST) tests/integration
 
-e2e: $(VENV)/.installed
-	$(VENV)/bin/pytest tests/e2e
+e2e: $(VENV)/.installed  ## end-to-end tests only (the local stack over HTTP)
+	$(PYTEST) tests/e2e
+
+test-fast: $(VENV)/.installed  ## every test but the slow ones (marked slow), for local iteration
+	$(PYTEST) -m "not slow"
 
 validate: $(SAM_VENV)/.installed  ## sam validate --lint (offline)
 	AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template-file template.yaml
 
-build: $(SAM_VENV)/.installed  ## sam build without Docker
+build: $(SAM_VENV)/.installed  ## sam build without Docker (needs python3.12, the functions' runtime)
+	@test -n "$(PYTHON312)" || { echo "sam build needs Python 3.12 (the Lambda runtime) to build without Docker; install it (e.g. pyenv install 3.12)"; exit 1; }
 	AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 $(SAM) build --template-file template.yaml --build-dir .aws-sam/build --cached --parallel
 
 openapi: $(VENV)/.installed  ## regenerate docs/openapi.json from the code
@@ -116,5 +131,5 @@ MUTATION_MINUTES ?= 90
 mutation: $(VENV)/.installed  ## mutation testing of models_repo, runs_service, reconcile (slow; MUTATION_MINUTES=90)
 	$(PY) tools/mutation.py $(MUTATION_MODULES) --tests $(MUTATION_TESTS) --budget-minutes $(MUTATION_MINUTES)
 
-clean:
+clean:  ## remove build output and tool caches (not the virtualenvs)
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -132,7 +132,8 @@ def _problem(status: int, title: str, detail: str, code: str) -> GatewayResponse
         "detail": detail,
         "request_id": str(uuid.uuid4()),
     }
-    return GatewayResponse(status, {"Content-Type": PROBLEM_TYPE}, json.dumps(body).encode())
+    compact = json.dumps(body, separators=(",", ":"))  # as the API's own problems
+    return GatewayResponse(status, {"Content-Type": PROBLEM_TYPE}, compact.encode())
 
 
 class RootGateway(Gateway):

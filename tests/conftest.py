@@ -18,6 +18,7 @@ from moto import mock_aws
 from local import iam_audit, iam_policies
 from local.gateway import Gateway
 from local.moto_fidelity import serialize_dynamodb, stop_waits_for_start
+from local.moto_speed import item_level_transaction_rollback
 from local.resources import (
     create_buckets,
     create_event_buses,
@@ -38,6 +39,10 @@ serialize_dynamodb()
 stop_waits_for_start()
 # Before any botocore session exists: every one created from here on is audited.
 iam_audit.install()
+# As in the local stack: moto otherwise deep-copies the whole table for every transaction. Applied
+# here for every test, not by whichever test first imports it, so that no test's speed depends on
+# the order the tests run in (pytest-xdist gives each worker its own order).
+item_level_transaction_rollback()
 
 
 # mock_aws resets boto3's default session for every test, which would make each test parse
@@ -156,3 +161,14 @@ def api(gateway: Gateway, acme_key: str) -> GatewayClient:
 # environment; without a namespace every handler that adds a metric fails (a 502 at the gateway).
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "U22a8")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "u22a8-tests")
+
+
+# pytest-timeout's 300 s guards against hangs; a test marked slow may take longer than that on a
+# busy shared machine (the lifecycle state machine took 297 s on one), so it gets more headroom.
+SLOW_TEST_TIMEOUT_S = 900
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SLOW_TEST_TIMEOUT_S))

@@ -201,6 +201,7 @@ def _is_inconsistent_replay(exc: AssertionError) -> bool:
     )
 
 
+@pytest.mark.slow
 def test_linked_operations_keep_the_contract(stack: LocalStack) -> None:
     tally = Tally()
     workflow = _workflow(stack, tally)

@@ -141,6 +141,8 @@ def test_concurrent_retries_create_exactly_one_model(api: GatewayClient) -> None
     assert models_repo.get("acme.m").revision == 1  # type: ignore[union-attr]
 
 
+# Without a Lambda context on purpose: Powertools warns it cannot tell the remaining time.
+@pytest.mark.filterwarnings("ignore:Couldn't determine the remaining time left:UserWarning")
 @pytest.mark.usefixtures("aws")
 def test_run_once_works_outside_lambda_too() -> None:
     calls: list[int] = []
@@ -158,6 +160,8 @@ def test_run_once_works_outside_lambda_too() -> None:
     assert other_scope["body"] == {"n": 2}
 
 
+# Without a Lambda context on purpose: Powertools warns it cannot tell the remaining time.
+@pytest.mark.filterwarnings("ignore:Couldn't determine the remaining time left:UserWarning")
 @pytest.mark.usefixtures("aws")
 def test_a_retry_while_the_first_request_still_runs_is_409_in_progress() -> None:
     nested: list[Exception] = []

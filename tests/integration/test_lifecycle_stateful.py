@@ -440,6 +440,7 @@ def _without_progress(model: dict[str, Any]) -> dict[str, Any]:
     return {**model, "last_operation": {k: v for k, v in operation.items() if k != "progress"}}
 
 
+@pytest.mark.slow
 def test_the_lifecycle_keeps_its_invariants_in_any_order(
     api: GatewayClient, engine: Engine
 ) -> None:

@@ -141,6 +141,7 @@ def test_purge_deletes_samples_and_snapshots_in_batches(
     assert not poller.failures
 
 
+@pytest.mark.slow
 def test_purge_of_10000_samples_completes(
     api: GatewayClient, model: str, aws: dict[str, str], poller: StreamPoller
 ) -> None:
@@ -156,6 +157,7 @@ def test_purge_of_10000_samples_completes(
     print(f"purged 10,000 samples in {elapsed:.1f}s")
 
 
+@pytest.mark.slow
 def test_a_purge_that_crashed_half_way_is_resumed_by_the_sweep(
     api: GatewayClient,
     model: str,

@@ -10,6 +10,7 @@ without one (and cold starts) do not pay for it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -39,6 +40,15 @@ class StoredResponse(TypedDict):
     headers: dict[str, str]
 
 
+class _Record(TypedDict):
+    """A response as the idempotency table keeps it: Powertools saves records with sorted keys, so
+    the body is kept as its JSON text, and a replay answers the first response's bytes."""
+
+    status: int
+    body: str
+    headers: dict[str, str]
+
+
 Operation = Callable[[], StoredResponse]
 
 
@@ -60,7 +70,7 @@ def _config() -> IdempotencyConfig:
 
 
 @cache
-def _runner() -> Callable[..., StoredResponse]:
+def _runner() -> Callable[..., _Record]:
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
         idempotent_function,
@@ -73,8 +83,9 @@ def _runner() -> Callable[..., StoredResponse]:
     @idempotent_function(
         data_keyword_argument="request", persistence_store=persistence, config=_config()
     )
-    def run(request: dict[str, Any], operation: Operation) -> StoredResponse:
-        return operation()
+    def run(request: dict[str, Any], operation: Operation) -> _Record:
+        response = operation()
+        return {**response, "body": json.dumps(response["body"], separators=(",", ":"))}
 
     return run  # type: ignore[no-any-return]
 
@@ -104,7 +115,7 @@ def run_once(
     if context is not None:
         _config().register_lambda_context(context)
     try:
-        return _runner()(request={"scope": scope, "key": key, "body": body}, operation=operation)
+        record = _runner()(request={"scope": scope, "key": key, "body": body}, operation=operation)
     except IdempotencyValidationError as exc:
         raise IdempotencyKeyReused() from exc
     except IdempotencyAlreadyInProgressError as exc:
@@ -112,6 +123,10 @@ def run_once(
     except IdempotencyPersistenceLayerError as exc:
         # The idempotency store failed (e.g. throttled) before the operation ran: retryable.
         raise ServiceBusy(retry_after_s=1) from exc
+    # The first answer and every replay alike: the body parsed from the text the table keeps (a
+    # record saved before the body was kept as text holds the object itself).
+    body = record["body"]
+    return {**record, "body": json.loads(body) if isinstance(body, str) else body}
 
 
 def validated_key(raw: str | None) -> str | None:

@@ -83,7 +83,7 @@ def problem_body(
     for name, value in (extensions or {}).items():
         body.setdefault(name, value)  # an extension never overrides a standard member
     body["request_id"] = request_id
-    return json.dumps(body)
+    return json.dumps(body, separators=(",", ":"))  # compact, as every success body
 
 
 def from_domain_error(error: errors.DomainError, request_id: str | None) -> ProblemResponse:
