@@ -1,0 +1,119 @@
+"""The client's and the CLI's webhook commands against the real webhook service of the local stack:
+create (the secret once), list, get, patch, ping (a signed ``webhook.ping`` reaches a receiver on
+127.0.0.1 and shows in ``deliveries``), rotate-secret (both secrets verify), delete, and the typed
+problems of a refused URL and a deleted endpoint."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from standardwebhooks.webhooks import Webhook
+
+from local.template import ROOT
+from tests.e2e.conftest import LocalStack
+from tests.webhook_receiver import receiving
+from u22a8.client import Client, NotFound, ValidationFailed
+
+pytestmark = pytest.mark.e2e
+
+DELIVERY_DEADLINE_S = 60.0
+POLL_INTERVAL_S = 0.2
+
+
+@pytest.fixture
+def own_namespace(stack: LocalStack) -> Iterator[tuple[Client, str]]:
+    """A client with a key of a namespace of its own (no other test's events reach it)."""
+    _, key = stack.issue_key(f"clienthooks-{uuid.uuid4().hex[:8]}")
+    with Client(stack.url, key) as client:
+        yield client, key
+
+
+def _u22a8(stack: LocalStack, key: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "U22A8_"))}
+    env.update(U22A8_API_URL=stack.url, U22A8_API_KEY=key)
+    return subprocess.run(
+        [sys.executable, "-m", "u22a8.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_client_manages_an_endpoint_and_its_ping_arrives_signed(
+    own_namespace: tuple[Client, str],
+) -> None:
+    client, _ = own_namespace
+    with receiving() as receiver:
+        created = client.webhooks.create(receiver.url, ["run.succeeded"], description="ci")
+        assert created["secret"].startswith("whsec_")
+        webhook_id = created["id"]
+        assert client.webhooks.get(webhook_id)["url"] == receiver.url
+        assert "secret" not in client.webhooks.get(webhook_id)
+        assert [w["id"] for w in client.webhooks.list(limit=1)] == [webhook_id]
+
+        patched = client.webhooks.patch(webhook_id, {"events": ["*"], "description": None})
+        assert patched["events"] == ["*"]
+        assert patched["description"] is None
+
+        client.webhooks.ping(webhook_id)
+        (ping,) = receiver.wait_for(1, timeout=DELIVERY_DEADLINE_S)
+        event = Webhook(created["secret"]).verify(ping.body, ping.headers)
+        assert event["type"] == "webhook.ping"
+
+        deadline = time.monotonic() + DELIVERY_DEADLINE_S
+        while not (attempts := list(client.webhooks.deliveries(webhook_id))):
+            assert time.monotonic() < deadline
+            time.sleep(POLL_INTERVAL_S)
+        assert attempts[0]["type"] == "webhook.ping"
+        assert attempts[0]["status_code"] == 200
+
+        rotated = client.webhooks.rotate_secret(webhook_id)
+        assert rotated["secret"] != created["secret"]
+        client.webhooks.ping(webhook_id)
+        second = receiver.wait_for(2, timeout=DELIVERY_DEADLINE_S)[1]
+        for secret in (created["secret"], rotated["secret"]):  # the old one signs for 24 h
+            assert Webhook(secret).verify(second.body, second.headers)["type"] == "webhook.ping"
+
+        client.webhooks.delete(webhook_id)
+        with pytest.raises(NotFound) as gone:
+            client.webhooks.get(webhook_id)
+        assert gone.value.status == 404
+
+
+def test_a_refused_url_is_a_typed_validation_problem(own_namespace: tuple[Client, str]) -> None:
+    client, _ = own_namespace
+    with pytest.raises(ValidationFailed) as refused:
+        client.webhooks.create("https://169.254.169.254/latest", ["*"])
+    assert refused.value.status == 422
+    assert refused.value.errors
+
+
+def test_the_cli_creates_lists_and_deletes_an_endpoint(
+    stack: LocalStack, own_namespace: tuple[Client, str]
+) -> None:
+    _, key = own_namespace
+    with receiving() as receiver:
+        created = _u22a8(
+            stack, key, "webhooks", "create", "--url", receiver.url, "--events", "*", "--json"
+        )
+        assert created.returncode == 0, created.stderr
+        webhook = json.loads(created.stdout)
+        assert webhook["secret"].startswith("whsec_")
+        listed = _u22a8(stack, key, "webhooks", "list", "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert [json.loads(line)["id"] for line in listed.stdout.splitlines()] == [webhook["id"]]
+        deleted = _u22a8(stack, key, "webhooks", "delete", webhook["id"])
+        assert deleted.returncode == 0, deleted.stderr
+        missing = _u22a8(stack, key, "webhooks", "get", webhook["id"])
+        assert missing.returncode == 1
+        assert "404" in missing.stderr or "not found" in missing.stderr.lower()
