@@ -164,3 +164,28 @@ def test_bad_or_foreign_cursors_are_422_invalid_cursor(
         decode_cursor(cursor, namespace, archived)
     assert caught.value.code == "invalid-cursor"
     assert caught.value.errors[0].loc == ("query", "cursor")
+
+
+def test_an_item_with_only_the_required_attributes_reads_with_the_defaults() -> None:
+    """Attributes added over time (tags, zero-data-retention, pruning) may be missing from an item:
+    it still reads, with no tags, retention off and the default pruning (found by `make
+    mutation`: no test read such an item)."""
+    item = to_item(
+        {
+            "pk": "MODEL#acme.m",
+            "sk": "META",
+            "handle": "acme.m",
+            "criteria": ["Clarity"],
+            "state": "ready",
+            "created_at": "2026-05-01T09:00:00.000Z",
+            "updated_at": "2026-05-01T09:00:00.000Z",
+            "revision": 3,
+        }
+    )
+    model = model_from_item(item)
+    assert model.tags == ()
+    assert model.tag_map == {}
+    assert model.zero_data_retention is False
+    assert model.auto_prune is None
+    assert model.task == "scoring"
+    assert model.objective == "balanced_cosine"
