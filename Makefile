@@ -126,7 +126,7 @@ MUTATION_TESTS := tests/unit $(addprefix tests/integration/,test_read_models.py 
 	test_create_model.py test_archive_model.py test_concurrency.py test_train.py test_cancel.py \
 	test_cancel_right_after_train.py test_runs.py test_faults.py test_reconcile.py \
 	test_reconcile_leftovers.py test_retrain.py test_retrain_start.py test_hostile_findings.py \
-	test_failures.py)
+	test_failures.py test_dynamodb_calls.py)
 MUTATION_MINUTES ?= 90
 .PHONY: mutation
 mutation: $(VENV)/.installed  ## mutation testing of models_repo, runs_service, reconcile (slow; MUTATION_MINUTES=90)
