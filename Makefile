@@ -73,6 +73,15 @@ smoke:  ## the README walk-through against a deployment: make smoke URL=<ApiUrl>
 template-check: $(VENV)/.installed $(CHECKS_VENV)/.installed  ## cfn-lint (serverless rules) + checkov on template.yaml, against template-baseline.yaml
 	$(PY) scripts/template_checks.py --cfn-lint $(VENV)/bin/cfn-lint --checkov $(CHECKS_VENV)/bin/checkov
 
+# Each function's log group, alarms, dashboard rows, baseline entry and requirements.txt are
+# derived from its template entry (docs/template.md); tests/unit/test_template_parts.py checks them.
+.PHONY: template-parts template-parts-check
+template-parts: $(VENV)/.installed  ## write template.yaml's per-function parts from its functions (log groups, alarms, dashboard, ...)
+	$(PY) scripts/template_parts.py
+
+template-parts-check: $(VENV)/.installed  ## fail when a per-function part of template.yaml (or what else it derives) is stale
+	$(PY) scripts/template_parts.py --check
+
 coverage: $(VENV)/.installed  ## every test (unit, integration, e2e) with branch coverage >= 90%
 	$(PYTEST) --cov --cov-report=term --cov-fail-under=90
 

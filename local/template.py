@@ -69,11 +69,15 @@ for _tag in (
     _CfnLoader.add_constructor(f"!{_tag}", _intrinsic(_name))
 
 
+def parse_template(text: str) -> dict[str, Any]:
+    """A template's text as a dict, short intrinsics (``!Ref``) in their long form."""
+    loaded: dict[str, Any] = yaml.load(text, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+    return loaded
+
+
 @cache
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        loaded: dict[str, Any] = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
-    return loaded
+    return parse_template(path.read_text(encoding="utf-8"))
 
 
 def resources(of_type: str, template: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
