@@ -246,10 +246,31 @@ def _with_logging_config(text: str, functions: Sequence[Function], template: Any
     return text
 
 
+def _without_written_copies(text: str, generated: set[str]) -> str:
+    """``text`` less any resource outside the regions that a region generates (as a branch
+    written before the generator, or merged with one, adds them): YAML would keep one silently."""
+    kept: list[str] = []
+    lines = iter(text.splitlines(keepends=True))
+    inside = False
+    for line in lines:
+        inside = (inside or "# >>> generated: " in line) and "# <<< generated: " not in line
+        name = re.fullmatch(r"  (\w+):\n", line)
+        if inside or name is None or name[1] not in generated:
+            kept.append(line)
+            continue
+        for rest in lines:  # the resource runs to the first blank line, which goes too
+            if not rest.strip():
+                break
+    return "".join(kept)
+
+
 def render_template(text: str) -> tuple[str, list[Function]]:
     """``template.yaml``'s text with every derived part up to date, and its functions."""
     template = parse_template(text)
     functions = functions_of(template)
+    generated = {f.log_group for f in functions}
+    generated |= {f.alarm(metric) for f in functions for metric in _ALARM_METRICS}
+    text = _without_written_copies(text, generated)
     text = _with_logging_config(text, functions, template)
     generated_alarms = [f.alarm(metric) for f in functions for metric in _ALARM_METRICS]
     written_alarms = [

@@ -168,3 +168,22 @@ def test_more_alarms_than_one_widget_holds_get_another_widget() -> None:
     assert loaded[0]["properties"]["alarms"][0] == "Alarm0.Arn"
     assert loaded[1]["properties"]["alarms"][-1] == "Alarm149.Arn"
     assert loaded[0]["y"] != loaded[1]["y"]
+
+
+def test_parts_written_out_by_hand_give_way_to_the_generated_ones(checkout: Path) -> None:
+    """A branch from before the generator (or merged with one) writes a function's log group
+    and alarms out; YAML would silently keep only one of two, so the script removes them."""
+    path = checkout / "template.yaml"
+    text = path.read_text(encoding="utf-8")
+    written = (
+        "  ScoreLogGroup:\n    Type: AWS::Logs::LogGroup\n    Properties:\n"
+        "      RetentionInDays: 7\n\n"
+        "  ScoreErrorsAlarm:\n    Type: AWS::CloudWatch::Alarm\n    Properties:\n"
+        "      Namespace: AWS/Lambda\n      MetricName: Errors\n\n"
+    )
+    path.write_text(text.replace(LOG_GROUPS_MARKER, written + LOG_GROUPS_MARKER), "utf-8")
+    assert template_parts.stale_files(checkout) == ["template.yaml"]
+
+    template_parts.write(checkout)
+
+    assert path.read_text(encoding="utf-8") == text
