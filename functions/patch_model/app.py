@@ -16,7 +16,7 @@ from u22a8.api.responses import model_response
 from u22a8.api.schemas import PATCH_MODEL_BODY
 from u22a8.domain import models_service
 from u22a8.domain.handles import require_valid_handle
-from u22a8.domain.model import parse_if_match
+from u22a8.entities.model import parse_if_match
 from u22a8.observability import logger, metrics
 
 app = make_resolver()

@@ -25,7 +25,7 @@ from u22a8.api.run_schemas import TRAIN_BODY
 from u22a8.config import get_settings
 from u22a8.domain import runs_service
 from u22a8.domain.handles import require_visible
-from u22a8.domain.model import parse_if_match
+from u22a8.entities.model import parse_if_match
 from u22a8.observability import logger, metrics
 
 app = make_resolver()

@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     os.environ["KEYS_TABLE"] = args.keys_table
     from u22a8.domain import keys_service
-    from u22a8.domain.errors import InvalidInput
+    from u22a8.entities.errors import InvalidInput
 
     if args.action == "create":
         try:

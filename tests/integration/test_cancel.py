@@ -28,8 +28,8 @@ from tests.integration.run_helpers import (
 from u22a8.config import get_settings
 from u22a8.data import clients, executions, runs_repo
 from u22a8.domain import reconcile, runs_service
-from u22a8.domain.model import ModelState, OperationError
-from u22a8.domain.run import RunStatus, new_run_id
+from u22a8.entities.model import ModelState, OperationError
+from u22a8.entities.run import RunStatus, new_run_id
 
 HOLD_ATTRIBUTES = ("current_run_id", "state_before_run", "operation_before_run", "gsi2pk")
 TOO_FEW = OperationError("too-few-samples", "Add at least 10 labelled samples, then train again.")

@@ -15,7 +15,7 @@ import pytest
 
 from tests.helpers import GatewayClient, Reply
 from u22a8.data import models_repo
-from u22a8.domain.model import Model
+from u22a8.entities.model import Model
 
 HANDLE = "acme.m"
 PATH = f"/v1/models/{HANDLE}"

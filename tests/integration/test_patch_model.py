@@ -11,7 +11,7 @@ from tests.helpers import GatewayClient, Reply
 from u22a8.api.mapping import model_resource
 from u22a8.config import get_settings
 from u22a8.data import models_repo
-from u22a8.domain.model import Model
+from u22a8.entities.model import Model
 
 HANDLE = "acme.m"
 PATH = f"/v1/models/{HANDLE}"

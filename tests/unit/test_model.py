@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from u22a8.domain.errors import PreconditionFailed
-from u22a8.domain.model import (
+from u22a8.entities.errors import PreconditionFailed
+from u22a8.entities.model import (
     DEFAULT_KEEP_FIRST_OF_MONTH,
     DEFAULT_KEEP_UNNAMED,
     UNSET,

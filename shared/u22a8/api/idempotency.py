@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from u22a8.config import get_settings
 from u22a8.data import clients
-from u22a8.domain.errors import (
+from u22a8.entities.errors import (
     FieldError,
     IdempotencyKeyReused,
     InvalidInput,

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from u22a8.api.http import json_response
 from u22a8.api.mapping import model_resource
-from u22a8.domain.model import Model
+from u22a8.entities.model import Model
 
 
 def model_response(

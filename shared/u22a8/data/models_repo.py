@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients, cursors
 from u22a8.data.items import from_item, raise_if_throttled, to_attr, to_item
-from u22a8.domain.model import (
+from u22a8.entities.model import (
     AutoPrune,
     AutoPruneChanges,
     LastOperation,
@@ -27,7 +27,7 @@ from u22a8.domain.model import (
     OperationError,
     Unset,
 )
-from u22a8.domain.version import tags_of
+from u22a8.entities.version import tags_of
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef

@@ -24,7 +24,7 @@ from u22a8.config import get_settings
 from u22a8.data import clients, samples_repo
 from u22a8.data.items import error_code, from_item, raise_if_throttled
 from u22a8.data.models_repo import META_SK, model_pk
-from u22a8.domain.errors import ServiceBusy
+from u22a8.entities.errors import ServiceBusy
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, WriteRequestTypeDef

@@ -36,8 +36,8 @@ from u22a8.data.busy_index import BUSY
 from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr, to_item
 from u22a8.data.models_repo import META_SK, RETRAIN_DUE, model_from_item, model_pk
 from u22a8.data.transactions import Refused, transact_write
-from u22a8.domain.model import Model, ModelState, OperationError
-from u22a8.domain.run import (
+from u22a8.entities.model import Model, ModelState, OperationError
+from u22a8.entities.run import (
     RUN_ID_PATTERN,
     Run,
     RunningRequest,

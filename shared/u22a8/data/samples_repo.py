@@ -33,8 +33,8 @@ from u22a8.data.models_repo import (
     model_pk,
 )
 from u22a8.data.transactions import CONDITION_FAILED, transact_write
-from u22a8.domain.model import ModelState
-from u22a8.domain.sample import SAMPLE_ID_PATTERN, SAMPLE_ID_PREFIX, Sample, SamplePage
+from u22a8.entities.model import ModelState
+from u22a8.entities.sample import SAMPLE_ID_PATTERN, SAMPLE_ID_PREFIX, Sample, SamplePage
 from u22a8.observability import logger
 
 if TYPE_CHECKING:

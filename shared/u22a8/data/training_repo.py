@@ -21,7 +21,7 @@ from u22a8.data.models_repo import META_SK, model_pk
 from u22a8.data.pages import query_items
 from u22a8.data.runs_repo import run_sk
 from u22a8.data.transactions import transact_write
-from u22a8.domain.version import Version
+from u22a8.entities.version import Version
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef

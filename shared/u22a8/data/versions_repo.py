@@ -37,9 +37,9 @@ from u22a8.data.models_repo import (
 )
 from u22a8.data.pages import query_items
 from u22a8.data.transactions import Refused, transact_write
-from u22a8.domain.errors import ServiceBusy
-from u22a8.domain.model import Model, ModelState
-from u22a8.domain.version import Version
+from u22a8.entities.errors import ServiceBusy
+from u22a8.entities.model import Model, ModelState
+from u22a8.entities.version import Version
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef

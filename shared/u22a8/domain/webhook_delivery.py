@@ -21,7 +21,8 @@ from typing import Any
 from u22a8.config import get_settings
 from u22a8.data import webhook_http, webhook_queue, webhook_secrets, webhooks_repo
 from u22a8.domain import clock, webhook_backoff, webhook_urls
-from u22a8.domain.webhook import (
+from u22a8.domain.webhook_signing import signed_headers
+from u22a8.entities.webhook import (
     DISABLED_AFTER_FAILING,
     MODEL_STATE_CHANGED,
     PING,
@@ -29,7 +30,6 @@ from u22a8.domain.webhook import (
     Webhook,
     WebhookEvent,
 )
-from u22a8.domain.webhook_signing import signed_headers
 from u22a8.observability import logger
 
 RUN_FINISHED = "Run Finished"

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from u22a8.domain.errors import PreconditionFailed
+from u22a8.entities.errors import PreconditionFailed
 
 
 class ModelState(StrEnum):

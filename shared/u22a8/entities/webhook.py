@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from u22a8.domain.errors import FieldError, InvalidInput
+from u22a8.entities.errors import FieldError, InvalidInput
 
 WEBHOOK_ID_PREFIX = "wh_"
 WEBHOOK_ID_PATTERN = r"^wh_[0-9a-f]{24}$"
