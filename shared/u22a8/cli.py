@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from u22a8.data.keys_repo import ApiKeyRecord
+from u22a8.entities.api_key import ApiKeyRecord
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -23,6 +23,7 @@ from u22a8.entities.model import (
     LastOperation,
     Model,
     ModelChanges,
+    ModelPage,
     ModelState,
     OperationError,
     Unset,
@@ -62,12 +63,6 @@ class WriteRefused(Exception):
 
 class HandleExists(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class ModelPage:
-    models: list[Model]
-    next_cursor: str | None
 
 
 def _table() -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,6 +24,7 @@ from u22a8.data import clients, samples_repo
 from u22a8.data.items import error_code, from_item, raise_if_throttled
 from u22a8.data.models_repo import META_SK, model_pk
 from u22a8.entities.errors import ServiceBusy
+from u22a8.entities.purge import PendingPurge
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, WriteRequestTypeDef
@@ -35,13 +35,6 @@ _BATCH_WRITE_MAX = 25
 _UNPROCESSED_ATTEMPTS = 8
 # S3 ListObjectsV2 and DeleteObjects take at most 1,000 keys.
 _S3_PAGE = 1000
-
-
-@dataclass(frozen=True)
-class PendingPurge:
-    handle: str
-    token: str  # the ``purge_pending`` value the batch is for
-    data_epoch: str
 
 
 def _table() -> str:

@@ -27,6 +27,7 @@ from u22a8.entities.webhook import (
     MODEL_STATE_CHANGED,
     PING,
     DeliveryAttempt,
+    Target,
     Webhook,
     WebhookEvent,
 )
@@ -39,7 +40,7 @@ _RUN_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
 _RUN_FIELDS = ("handle", "run_id", "status", "version", "error_code")
 _STATE_FIELDS = ("handle", "from_state", "to_state", "run_id", "version")
 
-Sender = Callable[[webhook_urls.Target, Mapping[str, str], bytes], webhook_http.HttpOutcome]
+Sender = Callable[[Target, Mapping[str, str], bytes], webhook_http.HttpOutcome]
 
 
 class Outcome(StrEnum):

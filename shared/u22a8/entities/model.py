@@ -179,3 +179,9 @@ class ModelChanges:
             and isinstance(self.zero_data_retention, Unset)
             and isinstance(self.auto_prune, Unset)
         )
+
+
+@dataclass(frozen=True)
+class ModelPage:
+    models: list[Model]
+    next_cursor: str | None

@@ -141,3 +141,14 @@ def require_valid_webhook_id(webhook_id: str) -> str:
             ],
         )
     return webhook_id
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a delivery goes: the checked addresses to connect to, and what to send as Host."""
+
+    scheme: str
+    host: str  # as written in the URL (for Host and TLS SNI)
+    port: int
+    path: str  # path and query, never empty
+    addresses: tuple[str, ...]  # every address the host resolved to, all checked
