@@ -35,6 +35,7 @@ from tests.integration.run_helpers import (
     started,
     stored,
 )
+from u22a8.api import etags
 from u22a8.config import get_settings
 from u22a8.data import clients
 from u22a8.entities.model import ModelState
@@ -260,7 +261,7 @@ def test_if_match_is_honoured(api: GatewayClient, model: dict[str, Any]) -> None
 def test_if_match_on_a_ready_model(api: GatewayClient) -> None:
     ready = make_ready()
     problem(_train(api, {}, headers={"If-Match": '"1"'}), 412, "precondition-failed")
-    reply = _train(api, {}, headers={"If-Match": ready.etag})
+    reply = _train(api, {}, headers={"If-Match": etags.etag(ready)})
     assert (reply.status, reply.json()) == (200, {"state": "ready", "run_id": None})
     started(_train(api, {"reoptimize_params": True}, headers={"If-Match": "*"}))
 
