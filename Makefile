@@ -59,9 +59,10 @@ sam-local: $(VENV)/.installed $(SAM_VENV)/.installed  ## the API under `sam loca
 sam-image: $(VENV)/.installed $(SAM_VENV)/.installed  ## Docker, the Lambda base image and the functions built for this machine (cached); without Docker one loud line, no error
 	@$(PY) -m local.sam_local --prepare-only --arch $(shell uname -m) || [ $$? -eq 3 ]
 
-lint: $(VENV)/.installed  ## ruff (lint + format check)
+lint: $(VENV)/.installed  ## ruff (lint + format check) and the layers (import-linter contracts in pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(VENV)/.installed  ## mypy --strict
 	$(VENV)/bin/mypy
