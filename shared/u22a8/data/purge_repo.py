@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients, samples_repo
 from u22a8.data.items import error_code, from_item, raise_if_throttled
+from u22a8.data.model_update import ModelUpdate
 from u22a8.data.models_repo import META_SK, model_pk
 from u22a8.entities.errors import ServiceBusy
 from u22a8.entities.purge import PendingPurge
@@ -138,17 +139,17 @@ def delete_snapshots_before(handle: str, data_epoch: str, limit: int = _S3_PAGE)
     return len(keys)
 
 
-def _marker_update(handle: str, token: str, expression: str, values: dict[str, Any]) -> bool:
-    """A write of the marker that only the purge it was for may make; ``False`` when the marker
-    is gone (finished by another batch) or belongs to a newer purge."""
+def _marker_update(handle: str, token: str) -> ModelUpdate:
+    """A write of the marker that only the purge it was for may make."""
+    update = ModelUpdate(_table(), _model_key(handle)).where("purge_pending = :token")
+    return update.values({":token": {"S": token}})
+
+
+def _send(update: ModelUpdate) -> bool:
+    """``False`` when the marker is gone (finished by another batch) or belongs to a newer
+    purge."""
     try:
-        clients.dynamodb().update_item(
-            TableName=_table(),
-            Key=_model_key(handle),
-            UpdateExpression=expression,
-            ConditionExpression="purge_pending = :token",
-            ExpressionAttributeValues={":token": {"S": token}, **values},
-        )
+        clients.dynamodb().update_item(**update.request(old_on_refusal=False))
     except ClientError as error:
         raise_if_throttled(error)
         if error_code(error) == "ConditionalCheckFailedException":
@@ -160,14 +161,12 @@ def _marker_update(handle: str, token: str, expression: str, values: dict[str, A
 def record_batch(handle: str, token: str, deleted: int) -> bool:
     """Count a finished batch on the model item: the change the stream turns into the next one.
     Leaves ``revision`` alone (nothing of the API's model changed)."""
-    return _marker_update(
-        handle,
-        token,
-        "ADD purge_batches :one, purge_deleted :deleted",
-        {":one": {"N": "1"}, ":deleted": {"N": str(deleted)}},
-    )
+    update = _marker_update(handle, token).add("purge_batches :one", "purge_deleted :deleted")
+    return _send(update.values({":one": {"N": "1"}, ":deleted": {"N": str(deleted)}}))
 
 
 def finish(handle: str, token: str) -> bool:
     """Remove the marker: nothing of the purge is left."""
-    return _marker_update(handle, token, "REMOVE purge_pending, purge_batches, purge_deleted", {})
+    return _send(
+        _marker_update(handle, token).remove("purge_pending", "purge_batches", "purge_deleted")
+    )

@@ -272,13 +272,13 @@ def set_tag(handle: str, tag: str, version: int, now: str) -> None:
     }
     has_map = True  # every model created since tags exist has one
     for _ in range(3):  # map present, absent, present again if a racer created it meanwhile
-        update = ModelUpdate(_table(), _model_key(handle)).revised(now).live()
+        update = ModelUpdate(_table(), _model_key(handle))
         if has_map:
-            update.set("tag_map.#tag = :n").where("attribute_exists(tag_map)")
+            update.set("tag_map.#tag = :n").revised(now).live().where("attribute_exists(tag_map)")
             update.names({"#tag": tag}).values({":n": {"N": str(version)}})
         else:
-            update.set("tag_map = :map").where("attribute_not_exists(tag_map)")
-            update.values({":map": to_attr({tag: version})})
+            update.set("tag_map = :map").revised(now).live()
+            update.where("attribute_not_exists(tag_map)").values({":map": to_attr({tag: version})})
         refused = _transact([update.transact_item(), check])
         if refused is None:
             return
