@@ -69,6 +69,12 @@ def test_an_update_that_changes_nothing_is_a_programming_error() -> None:
         _update().live().request()
 
 
+def test_one_clause_of_any_verb_is_a_change() -> None:
+    assert _update().set("a = :a").request()["UpdateExpression"] == "SET a = :a"
+    assert _update().remove("a").request()["UpdateExpression"] == "REMOVE a"
+    assert _update().add("n :one").request()["UpdateExpression"] == "ADD n :one"
+
+
 def test_the_transaction_action_is_the_same_request() -> None:
     update = _update().set("x = :x").values({":x": {"N": "1"}}).where("attribute_exists(pk)")
     assert update.transact_item() == {"Update": update.request()}
