@@ -59,9 +59,10 @@ sam-local: $(VENV)/.installed $(SAM_VENV)/.installed  ## the API under `sam loca
 sam-image: $(VENV)/.installed $(SAM_VENV)/.installed  ## Docker, the Lambda base image and the functions built for this machine (cached); without Docker one loud line, no error
 	@$(PY) -m local.sam_local --prepare-only --arch $(shell uname -m) || [ $$? -eq 3 ]
 
-lint: $(VENV)/.installed  ## ruff (lint + format check)
+lint: $(VENV)/.installed  ## ruff (lint + format check) and the layers (import-linter contracts in pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(VENV)/.installed  ## mypy --strict
 	$(VENV)/bin/mypy
@@ -129,7 +130,7 @@ bench-scoring: $(VENV)/.installed  ## benchmark: warm scoring latency and cold a
 test: lint typecheck template-check validate build sam-image coverage openapi-check  ## everything CI runs
 
 # Mutation testing of the core (tools/mutation.py); CPU heavy, so not part of `make test`.
-MUTATION_MODULES := shared/u22a8/data/models_repo.py shared/u22a8/domain/runs_service.py shared/u22a8/domain/reconcile.py
+MUTATION_MODULES := shared/u22a8/data/models_repo.py shared/u22a8/data/model_update.py shared/u22a8/domain/runs_service.py shared/u22a8/domain/reconcile.py
 # The tests that exercise them (the slow stateful and whole-workflow suites left out).
 MUTATION_TESTS := tests/unit $(addprefix tests/integration/,test_read_models.py test_patch_model.py \
 	test_create_model.py test_archive_model.py test_concurrency.py test_train.py test_cancel.py \
@@ -138,7 +139,7 @@ MUTATION_TESTS := tests/unit $(addprefix tests/integration/,test_read_models.py 
 	test_failures.py test_dynamodb_calls.py)
 MUTATION_MINUTES ?= 90
 .PHONY: mutation
-mutation: $(VENV)/.installed  ## mutation testing of models_repo, runs_service, reconcile (slow; MUTATION_MINUTES=90)
+mutation: $(VENV)/.installed  ## mutation testing of models_repo and model_update, runs_service, reconcile (slow; MUTATION_MINUTES=90)
 	$(PY) tools/mutation.py $(MUTATION_MODULES) --tests $(MUTATION_TESTS) --budget-minutes $(MUTATION_MINUTES)
 
 clean:  ## remove build output and tool caches (not the virtualenvs)

@@ -295,7 +295,7 @@ def bus_events() -> list[dict[str, Any]]:
     as EventBridge delivers each event to a target."""
     from u22a8.data.events import SOURCE
     from u22a8.domain import events as model_events
-    from u22a8.domain.model import ModelState
+    from u22a8.entities.model import ModelState
 
     changes = [
         model_events.run_end(HANDLE, RUN_ID, "succeeded", version=1),
@@ -325,7 +325,7 @@ def delivery_message() -> dict[str, Any]:
     from datetime import datetime
 
     from u22a8.domain import webhook_delivery
-    from u22a8.domain.webhook import Webhook
+    from u22a8.entities.webhook import Webhook
 
     parsed = webhook_delivery.event_from_bus(bus_events()[0])
     assert parsed is not None, "the run's end is a webhook event"

@@ -57,7 +57,7 @@ def seed_model(handle: str) -> None:
 
 def seed_samples(handle: str, count: int) -> list[str]:
     from u22a8.domain import samples_service
-    from u22a8.domain.sample import NewSample
+    from u22a8.entities.sample import NewSample
 
     samples = [
         NewSample(text=f"seeded sample {i}", scores={CRITERIA[0]: 0.5}) for i in range(count)
@@ -72,7 +72,7 @@ def seed_active_version(handle: str, copy_into_table: bool = True) -> None:
     from u22a8.config import get_settings
     from u22a8.data import artifacts, clients, inline_artifacts, versions_repo
     from u22a8.data.models_repo import META_SK, model_pk
-    from u22a8.domain.version import Version, new_version_id
+    from u22a8.entities.version import Version, new_version_id
     from u22a8.training import FeatureCache, LabelledSample, TrainingParams, fit
 
     samples = [
@@ -119,7 +119,7 @@ def seed_run(handle: str) -> str:
     """A running run of ``handle`` (a draft model), started by the train use case; its id. The
     execution stays RUNNING (no engine), so the run can be read and cancelled."""
     from u22a8.domain import runs_service
-    from u22a8.domain.run import TrainRequest
+    from u22a8.entities.run import TrainRequest
     from u22a8.observability import logger
 
     level = logger.log_level

@@ -9,11 +9,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from u22a8.api.etags import parse_if_match
 from u22a8.api.http import caller_namespace, header, make_resolver
 from u22a8.api.responses import model_response
 from u22a8.domain import archive_service
 from u22a8.domain.handles import require_visible
-from u22a8.domain.model import parse_if_match
 from u22a8.observability import logger, metrics
 
 app = make_resolver()

@@ -10,6 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api import idempotency
+from u22a8.api.etags import etag
 from u22a8.api.http import (
     caller_namespace,
     header,
@@ -48,7 +49,7 @@ def create_model() -> Response[str]:
         return {
             "status": 201,
             "body": model_resource(model),
-            "headers": {"ETag": model.etag, "Location": location},
+            "headers": {"ETag": etag(model), "Location": location},
         }
 
     stored = idempotency.run_once(

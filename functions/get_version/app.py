@@ -12,7 +12,7 @@ from u22a8.api.http import caller_namespace, json_response, make_resolver
 from u22a8.api.version_mapping import version_resource
 from u22a8.domain import versions_service
 from u22a8.domain.handles import require_valid_handle
-from u22a8.domain.version import parse_version_number
+from u22a8.entities.version import parse_version_number
 from u22a8.observability import logger, metrics
 
 app = make_resolver()

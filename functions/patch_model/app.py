@@ -10,13 +10,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api import media_types
+from u22a8.api.etags import parse_if_match
 from u22a8.api.http import caller_namespace, header, json_body, make_resolver, parse_body
 from u22a8.api.mapping import READ_ONLY_MODEL_FIELDS, changes_from_patch
 from u22a8.api.responses import model_response
 from u22a8.api.schemas import PATCH_MODEL_BODY
 from u22a8.domain import models_service
 from u22a8.domain.handles import require_valid_handle
-from u22a8.domain.model import parse_if_match
 from u22a8.observability import logger, metrics
 
 app = make_resolver()

@@ -14,7 +14,7 @@ from u22a8.api.http import caller_namespace, json_body, json_response, make_reso
 from u22a8.api.webhook_mapping import changes_from_patch, webhook_resource
 from u22a8.api.webhook_schemas import PATCH_WEBHOOK_BODY, READ_ONLY_WEBHOOK_FIELDS
 from u22a8.domain import webhooks_service
-from u22a8.domain.webhook import require_valid_webhook_id
+from u22a8.entities.webhook import require_valid_webhook_id
 from u22a8.observability import logger, metrics
 
 app = make_resolver()

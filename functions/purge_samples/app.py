@@ -10,8 +10,8 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from u22a8.data.purge_repo import PendingPurge
 from u22a8.domain import purge_service
+from u22a8.entities.purge import PendingPurge
 from u22a8.observability import logger, metrics
 
 

@@ -14,7 +14,7 @@ from u22a8.api.version_mapping import version_resource
 from u22a8.api.version_schemas import PUT_TAG_BODY
 from u22a8.domain import versions_service
 from u22a8.domain.handles import require_valid_handle
-from u22a8.domain.version import require_valid_tag
+from u22a8.entities.version import require_valid_tag
 from u22a8.observability import logger, metrics
 
 app = make_resolver()

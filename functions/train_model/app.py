@@ -11,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api import idempotency
+from u22a8.api.etags import parse_if_match
 from u22a8.api.http import (
     caller_namespace,
     header,
@@ -25,7 +26,6 @@ from u22a8.api.run_schemas import TRAIN_BODY
 from u22a8.config import get_settings
 from u22a8.domain import runs_service
 from u22a8.domain.handles import require_visible
-from u22a8.domain.model import parse_if_match
 from u22a8.observability import logger, metrics
 
 app = make_resolver()

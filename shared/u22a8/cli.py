@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from u22a8.data.keys_repo import ApiKeyRecord
+from u22a8.entities.api_key import ApiKeyRecord
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     os.environ["KEYS_TABLE"] = args.keys_table
     from u22a8.domain import keys_service
-    from u22a8.domain.errors import InvalidInput
+    from u22a8.entities.errors import InvalidInput
 
     if args.action == "create":
         try:

@@ -12,8 +12,8 @@ from tests.helpers import GatewayClient, Reply
 from u22a8.config import get_settings
 from u22a8.data import models_repo, runs_repo
 from u22a8.data.items import to_attr
-from u22a8.domain.model import Model
-from u22a8.domain.run import Run
+from u22a8.entities.model import Model
+from u22a8.entities.run import Run
 
 HANDLE = "acme.m"
 PATH = f"/v1/models/{HANDLE}"

@@ -6,7 +6,7 @@ import pytest
 
 from tests.helpers import GatewayClient
 from u22a8.data import models_repo
-from u22a8.domain.model import Model, ModelState
+from u22a8.entities.model import Model, ModelState
 
 HANDLE = "acme.m"
 PATH = f"/v1/models/{HANDLE}"

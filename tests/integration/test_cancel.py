@@ -25,11 +25,12 @@ from tests.integration.run_helpers import (
     started,
     stored,
 )
+from u22a8.api import etags
 from u22a8.config import get_settings
 from u22a8.data import clients, executions, runs_repo
 from u22a8.domain import reconcile, runs_service
-from u22a8.domain.model import ModelState, OperationError
-from u22a8.domain.run import RunStatus, new_run_id
+from u22a8.entities.model import ModelState, OperationError
+from u22a8.entities.run import RunStatus, new_run_id
 
 HOLD_ATTRIBUTES = ("current_run_id", "state_before_run", "operation_before_run", "gsi2pk")
 TOO_FEW = OperationError("too-few-samples", "Add at least 10 labelled samples, then train again.")
@@ -346,7 +347,7 @@ def test_archiving_a_busy_model_stops_its_run_first(api: GatewayClient) -> None:
     assert body["state"] == "archived"
     assert body["last_operation"]["status"] == "cancelled"
     assert body["last_operation"]["run_id"] == run_id
-    assert reply.header("ETag") == stored().etag
+    assert reply.header("ETag") == etags.etag(stored())
     assert execution(run_id)["status"] == "ABORTED"
     assert run(run_id).status is RunStatus.CANCELLED
     _assert_released()
@@ -362,7 +363,7 @@ def test_archiving_a_busy_model_checks_if_match_before_stopping(api: GatewayClie
     problem(api.delete(PATH, headers={"If-Match": '"1"'}), 412, "precondition-failed")
     assert stored() == busy
     assert execution(run_id)["status"] == "RUNNING"
-    reply = api.delete(PATH, headers={"If-Match": busy.etag})
+    reply = api.delete(PATH, headers={"If-Match": etags.etag(busy)})
     assert reply.status == 200, reply.body
     assert reply.json()["state"] == "archived"
 

@@ -11,8 +11,8 @@ import pytest
 from u22a8 import cli
 from u22a8.auth.keys import hash_key
 from u22a8.data import keys_repo
-from u22a8.domain.errors import InvalidInput
 from u22a8.domain.keys_service import authenticate, issue_key, list_keys, revoke_key
+from u22a8.entities.errors import InvalidInput
 
 
 @pytest.fixture

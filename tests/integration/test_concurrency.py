@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from tests.helpers import GatewayClient, Reply
+from u22a8.api import etags
 from u22a8.data import models_repo
-from u22a8.domain.model import Model
+from u22a8.entities.model import Model
 
 HANDLE = "acme.m"
 PATH = f"/v1/models/{HANDLE}"
@@ -44,7 +45,7 @@ def model(api: GatewayClient) -> Model:
 
 
 def test_same_if_match_exactly_one_wins(api: GatewayClient, model: Model) -> None:
-    etag = model.etag
+    etag = etags.etag(model)
 
     def patch(i: int) -> Reply:
         return api.patch(PATH, {"description": f"writer {i}"}, headers={"If-Match": etag})
@@ -57,7 +58,7 @@ def test_same_if_match_exactly_one_wins(api: GatewayClient, model: Model) -> Non
     assert stored is not None
     assert stored.revision == model.revision + 1
     assert stored.description == winner.json()["description"]
-    assert winner.header("ETag") == stored.etag
+    assert winner.header("ETag") == etags.etag(stored)
     for loser in (r for r in replies if r.status == 412):
         assert loser.json()["type"] == "https://u22a8.ai/problems/precondition-failed"
 

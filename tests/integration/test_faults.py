@@ -43,8 +43,8 @@ from tests.integration.run_helpers import (
 from u22a8.config import get_settings
 from u22a8.data import clients
 from u22a8.domain import reconcile
-from u22a8.domain.model import ModelState
-from u22a8.domain.run import RunStatus
+from u22a8.entities.model import ModelState
+from u22a8.entities.run import RunStatus
 
 THROTTLED = "ProvisionedThroughputExceededException"
 UNEXPECTED = "InternalServerError"

@@ -12,7 +12,7 @@ from tests.helpers import GatewayClient, Reply
 from u22a8.api import idempotency
 from u22a8.config import get_settings
 from u22a8.data import models_repo
-from u22a8.domain.errors import RequestInProgress
+from u22a8.entities.errors import RequestInProgress
 
 BODY = {"handle": "acme.m", "criteria": ["Clarity"]}
 

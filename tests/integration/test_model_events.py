@@ -18,9 +18,9 @@ from u22a8.config import get_settings
 from u22a8.data import clients
 from u22a8.data import events as data_events
 from u22a8.domain import runs_service
-from u22a8.domain.model import OperationError
 from u22a8.domain.training_run import fitting, outcome
 from u22a8.domain.training_run.errors import RunSuperseded
+from u22a8.entities.model import OperationError
 from u22a8.observability import metrics
 from u22a8.training import plan_candidates
 

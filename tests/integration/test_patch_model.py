@@ -8,10 +8,11 @@ import boto3
 import pytest
 
 from tests.helpers import GatewayClient, Reply
+from u22a8.api import etags
 from u22a8.api.mapping import model_resource
 from u22a8.config import get_settings
 from u22a8.data import models_repo
-from u22a8.domain.model import Model
+from u22a8.entities.model import Model
 
 HANDLE = "acme.m"
 PATH = f"/v1/models/{HANDLE}"
@@ -42,7 +43,7 @@ def _stored() -> Model:
 def _ok(reply: Reply) -> dict[str, Any]:
     """A successful PATCH answers with the stored model and its current ETag."""
     assert reply.status == 200, reply.body
-    assert reply.header("ETag") == _stored().etag
+    assert reply.header("ETag") == etags.etag(_stored())
     body: dict[str, Any] = reply.json()
     assert body == model_resource(_stored())
     return body

@@ -20,8 +20,8 @@ from tests.integration.versions_support import (
 )
 from u22a8.data import clients, versions_repo
 from u22a8.domain import versions_service
-from u22a8.domain.errors import ModelNotFound
-from u22a8.domain.version import Version
+from u22a8.entities.errors import ModelNotFound
+from u22a8.entities.version import Version
 
 HANDLE = "acme.tone"
 

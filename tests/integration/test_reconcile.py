@@ -32,8 +32,8 @@ from tests.integration.workflow_support import (
 )
 from u22a8.config import get_settings
 from u22a8.data import runs_repo
-from u22a8.domain.model import ModelState
-from u22a8.domain.run import TRAIN, Run, RunStatus, TrainRequest, new_run_id
+from u22a8.entities.model import ModelState
+from u22a8.entities.run import TRAIN, Run, RunStatus, TrainRequest, new_run_id
 
 pytestmark = pytest.mark.workflow
 

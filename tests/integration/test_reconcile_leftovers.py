@@ -16,9 +16,9 @@ from tests.integration.run_helpers import HANDLE, TRAIN, create, started, stored
 from u22a8.config import get_settings
 from u22a8.data import artifacts
 from u22a8.domain import reconcile, runs_service
-from u22a8.domain.model import ModelState
 from u22a8.domain.reconcile import EndedRun
 from u22a8.domain.training_run import snapshot
+from u22a8.entities.model import ModelState
 
 
 def _exists(key: str) -> bool:

@@ -24,9 +24,9 @@ from tests.integration.run_helpers import (
 from u22a8.config import get_settings
 from u22a8.data import executions as executions_module
 from u22a8.domain import runs_service
-from u22a8.domain.errors import ModelNotFound, ServiceBusy
-from u22a8.domain.model import ModelState
-from u22a8.domain.run import RunStatus, TrainRequest
+from u22a8.entities.errors import ModelNotFound, ServiceBusy
+from u22a8.entities.model import ModelState
+from u22a8.entities.run import RunStatus, TrainRequest
 
 HOLD_ATTRIBUTES = ("current_run_id", "state_before_run", "operation_before_run", "gsi2pk")
 

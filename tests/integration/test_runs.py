@@ -11,8 +11,8 @@ import pytest
 from tests.helpers import GatewayClient
 from tests.integration.run_helpers import HANDLE, PATH, TRAIN, create, problem, run, started
 from u22a8.data import runs_repo
-from u22a8.domain.model import OperationError
-from u22a8.domain.run import Run, RunStatus, new_run_id
+from u22a8.entities.model import OperationError
+from u22a8.entities.run import Run, RunStatus, new_run_id
 
 RUNS = f"{PATH}/runs"
 

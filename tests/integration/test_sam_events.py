@@ -22,8 +22,8 @@ from tests.webhook_receiver import Receiver, receiving
 from u22a8.config import get_settings
 from u22a8.data import runs_repo
 from u22a8.data.models_repo import RETRAIN_DUE
-from u22a8.domain.model import ModelState
-from u22a8.domain.run import Run, RunStatus, TrainRequest
+from u22a8.entities.model import ModelState
+from u22a8.entities.run import Run, RunStatus, TrainRequest
 
 
 def _file(invocation: Invocation) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from tests.helpers import GatewayClient, Reply, event_hook
 from u22a8.data import clients, models_repo
-from u22a8.domain.model import Model
+from u22a8.entities.model import Model
 
 HANDLE = "acme.tone"
 SAMPLES = f"/v1/models/{HANDLE}/samples"

@@ -29,8 +29,8 @@ from u22a8.data import (
     models_repo,
     versions_repo,
 )
-from u22a8.domain.model import Model
-from u22a8.domain.version import Version, new_version_id
+from u22a8.entities.model import Model
+from u22a8.entities.version import Version, new_version_id
 from u22a8.observability import logger
 from u22a8.training import FeatureCache, FittedModel, LabelledSample, TrainingParams, fit
 

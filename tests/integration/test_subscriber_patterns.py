@@ -14,7 +14,7 @@ from tests.helpers import GatewayClient
 from tests.integration.run_helpers import TRAIN, create, started
 from u22a8.config import get_settings
 from u22a8.domain import runs_service
-from u22a8.domain.model import OperationError
+from u22a8.entities.model import OperationError
 
 # README, "Events": every failed run of the acme namespace.
 ACME_FAILED_RUNS = {

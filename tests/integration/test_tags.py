@@ -17,7 +17,7 @@ from tests.integration.versions_support import (
     seed_version,
 )
 from u22a8.data import clients
-from u22a8.domain.version import Version
+from u22a8.entities.version import Version
 
 HANDLE = "acme.tone"
 MODEL = f"/v1/models/{HANDLE}"

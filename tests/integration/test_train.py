@@ -35,10 +35,11 @@ from tests.integration.run_helpers import (
     started,
     stored,
 )
+from u22a8.api import etags
 from u22a8.config import get_settings
 from u22a8.data import clients
-from u22a8.domain.model import ModelState
-from u22a8.domain.run import RUN_ID_PATTERN, RunStatus
+from u22a8.entities.model import ModelState
+from u22a8.entities.run import RUN_ID_PATTERN, RunStatus
 
 CONCURRENT_CALLS = 50
 
@@ -260,7 +261,7 @@ def test_if_match_is_honoured(api: GatewayClient, model: dict[str, Any]) -> None
 def test_if_match_on_a_ready_model(api: GatewayClient) -> None:
     ready = make_ready()
     problem(_train(api, {}, headers={"If-Match": '"1"'}), 412, "precondition-failed")
-    reply = _train(api, {}, headers={"If-Match": ready.etag})
+    reply = _train(api, {}, headers={"If-Match": etags.etag(ready)})
     assert (reply.status, reply.json()) == (200, {"state": "ready", "run_id": None})
     started(_train(api, {"reoptimize_params": True}, headers={"If-Match": "*"}))
 

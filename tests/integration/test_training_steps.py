@@ -15,10 +15,10 @@ from tests.helpers import GatewayClient
 from u22a8.config import get_settings
 from u22a8.data import artifacts, clients, inline_artifacts, runs_repo, training_repo
 from u22a8.domain import runs_service
-from u22a8.domain.model import ModelState
-from u22a8.domain.run import Run, RunStatus, TrainRequest
 from u22a8.domain.training_run import fitting, outcome, snapshot
 from u22a8.domain.training_run.errors import RunSuperseded, ZeroDataRetentionOn
+from u22a8.entities.model import ModelState
+from u22a8.entities.run import Run, RunStatus, TrainRequest
 from u22a8.training import TrainingParams, plan_candidates
 
 pytestmark = pytest.mark.workflow

@@ -27,7 +27,7 @@ from tests.helpers import GatewayClient
 from tests.webhook_receiver import Receiver, receiving
 from u22a8.config import get_settings
 from u22a8.domain import clock, events, webhook_backoff, webhook_urls
-from u22a8.domain.model import ModelState
+from u22a8.entities.model import ModelState
 
 RUN_ID = "run_019a2b3c4d5ea1b2c3d4"
 

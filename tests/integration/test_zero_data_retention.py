@@ -16,7 +16,7 @@ from local.streams import StreamPoller
 from tests.helpers import GatewayClient, lambda_context
 from u22a8.data import purge_repo, samples_repo
 from u22a8.domain import purge_service
-from u22a8.domain.sample import Sample, new_sample_id
+from u22a8.entities.sample import Sample, new_sample_id
 
 HANDLE = "acme.private"
 MODEL = f"/v1/models/{HANDLE}"

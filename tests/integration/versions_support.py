@@ -11,7 +11,7 @@ import boto3
 
 from tests.helpers import GatewayClient, Reply
 from u22a8.data import artifacts, clients, inline_artifacts, versions_repo
-from u22a8.domain.version import Version, new_version_id
+from u22a8.entities.version import Version, new_version_id
 
 PROBLEMS = "https://u22a8.ai/problems/"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from u22a8.domain.errors import InvalidInput, ModelNotFound
 from u22a8.domain.handles import (
     is_valid_handle,
     is_valid_namespace,
@@ -12,6 +11,7 @@ from u22a8.domain.handles import (
     require_valid_handle,
     require_visible,
 )
+from u22a8.entities.errors import InvalidInput, ModelNotFound
 
 
 @pytest.mark.parametrize(

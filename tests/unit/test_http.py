@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from tests.helpers import lambda_context
 from u22a8.api import http
 from u22a8.api.schemas import PATCH_MODEL_BODY
-from u22a8.domain import errors
+from u22a8.entities import errors
 
 
 def _event(

@@ -11,7 +11,7 @@ from u22a8.api.idempotency import (
     run_once,
     validated_key,
 )
-from u22a8.domain.errors import InvalidInput
+from u22a8.entities.errors import InvalidInput
 
 
 @pytest.mark.parametrize("key", ["a", "k" * MAX_KEY_LENGTH, "8c1f-4e2b_9d~!", "~"])

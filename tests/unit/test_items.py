@@ -15,7 +15,7 @@ from u22a8.data.items import (
     to_attr,
     to_item,
 )
-from u22a8.domain.errors import ServiceBusy
+from u22a8.entities.errors import ServiceBusy
 
 
 def _client_error(code: str | None) -> ClientError:

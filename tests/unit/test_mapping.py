@@ -14,7 +14,7 @@ from u22a8.api.mapping import (
 )
 from u22a8.api.schemas import CREATE_MODEL_BODY, PATCH_MODEL_BODY
 from u22a8.api.views import ModelOut
-from u22a8.domain.model import (
+from u22a8.entities.model import (
     UNSET,
     AutoPrune,
     AutoPruneChanges,

@@ -1,11 +1,8 @@
-"""The model aggregate: ETags, If-Match parsing, pruning defaults, merge-patch markers."""
+"""The model aggregate: pruning defaults, merge-patch markers, the 412 for a stale revision."""
 
 from __future__ import annotations
 
-import pytest
-
-from u22a8.domain.errors import PreconditionFailed
-from u22a8.domain.model import (
+from u22a8.entities.model import (
     DEFAULT_KEEP_FIRST_OF_MONTH,
     DEFAULT_KEEP_UNNAMED,
     UNSET,
@@ -15,7 +12,6 @@ from u22a8.domain.model import (
     ModelChanges,
     ModelState,
     Unset,
-    parse_if_match,
     precondition_failed,
 )
 
@@ -33,60 +29,9 @@ def _model(**overrides: object) -> Model:
     return Model(**values)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(
-    ("header", "expected"),
-    [
-        (None, None),
-        ("*", None),
-        (" * ", None),
-        ("", None),
-        ('"3"', 3),
-        (' "3" ', 3),
-        ('"0"', 0),
-        ('"123456789012345678"', 123456789012345678),
-    ],
-)
-def test_parse_if_match(header: str | None, expected: int | None) -> None:
-    assert parse_if_match(header, "acme.m") == expected
-
-
-@pytest.mark.parametrize(
-    "header",
-    [
-        "3",  # unquoted: not what we issue
-        'W/"3"',  # If-Match compares strongly: a weak tag never matches
-        "garbage",
-        '"abc"',
-        '"-1"',
-        '"3.0"',
-        '"03"',
-        '"3", "4"',
-        'W/"x"',
-        '"\u00b2"',
-        '"\u00b2"'.encode().decode("unicode_escape"),  # "²": str.isdigit() says yes
-        '"\uff11"'.encode().decode("unicode_escape"),  # full-width 1
-        '"' + "9" * 4301 + '"',  # past Python's int-parsing limit
-        '"' + "9" * 19 + '"',  # more digits than any revision
-        '"',
-        '""',
-    ],
-)
-def test_an_if_match_we_never_issued_is_an_honest_412(header: str) -> None:
-    with pytest.raises(PreconditionFailed) as caught:
-        parse_if_match(header, "acme.m")
-    assert "not an ETag this server issued" in caught.value.detail
-    assert "has changed" not in caught.value.detail
-
-
 def test_a_revision_ahead_of_the_model_was_never_issued_and_says_so() -> None:
     assert "never issued" in precondition_failed("acme.m", 9, 7).detail
     assert "has changed since" in precondition_failed("acme.m", 6, 7).detail
-
-
-def test_etag_is_the_quoted_revision_and_a_round_trip_through_if_match() -> None:
-    model = _model(revision=42)
-    assert model.etag == '"42"'
-    assert parse_if_match(model.etag, model.handle) == model.revision
 
 
 def test_namespace() -> None:

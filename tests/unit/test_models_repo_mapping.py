@@ -17,8 +17,8 @@ from u22a8.data.models_repo import (
     model_from_item,
     model_pk,
 )
-from u22a8.domain.errors import InvalidCursor
-from u22a8.domain.model import AutoPrune, LastOperation, Model, ModelState, OperationError
+from u22a8.entities.errors import InvalidCursor
+from u22a8.entities.model import AutoPrune, LastOperation, Model, ModelState, OperationError
 
 
 def _model(**overrides: Any) -> Model:

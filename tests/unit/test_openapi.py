@@ -27,7 +27,7 @@ from u22a8.api.operations import (
     Operation,
     Reply,
 )
-from u22a8.domain import errors
+from u22a8.entities import errors
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "docs" / "openapi.json"

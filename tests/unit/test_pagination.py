@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from u22a8.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_params, state_filter
-from u22a8.domain.errors import InvalidInput
-from u22a8.domain.model import ModelState
+from u22a8.entities.errors import InvalidInput
+from u22a8.entities.model import ModelState
 
 
 def test_defaults() -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from u22a8.api import problems
-from u22a8.domain import errors
+from u22a8.entities import errors
 
 
 def _all_subclasses(cls: type) -> set[type]:

@@ -16,8 +16,8 @@ import pytest
 from tests.helpers import lambda_context
 from u22a8.data import artifacts, busy_index, execution_status, runs_repo
 from u22a8.domain import reconcile, runs_service
-from u22a8.domain.model import OperationError
 from u22a8.domain.reconcile import EndedRun
+from u22a8.entities.model import OperationError
 
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:stack-training"
 NOW = datetime(2026, 5, 19, 12, 0, tzinfo=UTC)

@@ -13,7 +13,7 @@ import pytest
 
 from u22a8.api import media_types, problems, strict_json
 from u22a8.api.pagination import page_params
-from u22a8.domain import errors
+from u22a8.entities import errors
 
 
 def _refused(data: bytes) -> str:

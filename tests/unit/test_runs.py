@@ -14,9 +14,10 @@ from u22a8.config import get_settings
 from u22a8.data import runs_repo
 from u22a8.data.items import to_item
 from u22a8.data.runs_repo import ClaimRefused, item_from_run, run_from_item, running_request
-from u22a8.domain import errors, runs_service
-from u22a8.domain.model import Model, ModelState, OperationError
-from u22a8.domain.run import (
+from u22a8.domain import runs_service
+from u22a8.entities import errors
+from u22a8.entities.model import Model, ModelState, OperationError
+from u22a8.entities.run import (
     RUN_ID_PATTERN,
     Run,
     RunningRequest,

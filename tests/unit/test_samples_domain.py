@@ -10,8 +10,8 @@ from pydantic_core import ValidationError
 from u22a8.api.sample_mapping import new_samples, sample_page, sample_resource
 from u22a8.api.sample_schemas import ADD_SAMPLES_BODY
 from u22a8.data import cursors, models_repo, samples_repo
-from u22a8.domain.errors import InvalidCursor
-from u22a8.domain.sample import Sample, SamplePage, is_valid_sample_id, new_sample_id
+from u22a8.entities.errors import InvalidCursor
+from u22a8.entities.sample import Sample, SamplePage, is_valid_sample_id, new_sample_id
 
 
 def test_sample_ids_sort_by_time_then_by_position_in_the_upload() -> None:

@@ -12,15 +12,15 @@ from tests.helpers import event_hook
 from u22a8.data import clients, models_repo, samples_repo
 from u22a8.data.models_repo import WriteRefused
 from u22a8.domain import samples_service
-from u22a8.domain.errors import (
+from u22a8.entities.errors import (
     ModelArchived,
     ModelNotFound,
     SampleNotFound,
     ServiceBusy,
     ZeroDataRetention,
 )
-from u22a8.domain.model import Model, ModelChanges, ModelState
-from u22a8.domain.sample import NewSample, Sample, new_sample_id
+from u22a8.entities.model import Model, ModelChanges, ModelState
+from u22a8.entities.sample import NewSample, Sample, new_sample_id
 from u22a8.observability import logger
 
 HANDLE = "acme.tone"

@@ -8,7 +8,7 @@ import pytest
 from pydantic_core import ValidationError
 
 from u22a8.api.schemas import CREATE_MODEL_BODY, PATCH_MODEL_BODY
-from u22a8.domain.model import MAX_CRITERIA
+from u22a8.entities.model import MAX_CRITERIA
 
 VALID_CREATE: dict[str, Any] = {"handle": "acme.m", "criteria": ["Clarity"]}
 

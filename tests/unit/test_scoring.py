@@ -127,7 +127,7 @@ with mock_aws():
 
     from u22a8.config import get_settings
     from u22a8.data import artifacts, clients, models_repo
-    from u22a8.domain.model import Model, ModelState
+    from u22a8.entities.model import Model, ModelState
 
     handle, version_id, now = "demo.tone", "mv_" + "0" * 26, "2026-05-01T00:00:00.000Z"
     artifacts.put_artifact(artifacts.artifact_key(handle, version_id), artifact)

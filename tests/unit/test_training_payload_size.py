@@ -21,9 +21,9 @@ import pytest
 from local import template
 from u22a8.api.schemas import MAX_CRITERION_CHARS
 from u22a8.data.artifacts import artifact_key
-from u22a8.domain.model import MAX_CRITERIA
 from u22a8.domain.training_run import results, snapshot
 from u22a8.domain.training_run.fitting import version_metrics
+from u22a8.entities.model import MAX_CRITERIA
 from u22a8.training import CandidateResult, plan_candidates
 
 LIMIT_BYTES = 256 * 1024

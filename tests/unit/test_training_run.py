@@ -11,10 +11,10 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 
 from u22a8 import training
 from u22a8.data.transient import is_transient
-from u22a8.domain.errors import ServiceBusy
 from u22a8.domain.training_run import errors, failures, snapshot
 from u22a8.domain.training_run.fitting import version_metrics
 from u22a8.domain.training_run.step import BadPayload, integer, run_step, text
+from u22a8.entities.errors import ServiceBusy
 from u22a8.training import CandidateResult, CriterionMetrics, TrainingParams
 
 RUN = "run_0192f1e2a3b4c5d6e7f8a9b0"

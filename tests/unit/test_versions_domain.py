@@ -7,8 +7,8 @@ import re
 import pytest
 
 from u22a8.data.versions_repo import item_from_version, version_from_item, version_sk
-from u22a8.domain.errors import InvalidInput
-from u22a8.domain.version import (
+from u22a8.entities.errors import InvalidInput
+from u22a8.entities.version import (
     MAX_VERSION,
     Version,
     new_version_id,

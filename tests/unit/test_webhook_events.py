@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from u22a8.api.webhook_mapping import events_of
-from u22a8.domain.errors import InvalidInput
-from u22a8.domain.webhook import Webhook
 from u22a8.domain.webhook_delivery import body_of, event_from_bus, new_event_id
+from u22a8.entities.errors import InvalidInput
+from u22a8.entities.webhook import Webhook
 
 
 def _bus(detail_type: str, **detail: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import pytest
 
 from tests.webhook_receiver import receiving
 from u22a8.data.webhook_http import post
-from u22a8.domain.webhook_urls import Target
+from u22a8.entities.webhook import Target
 
 
 def test_the_connection_goes_to_the_checked_address_with_the_urls_host() -> None:

@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 from u22a8.api import media_types, problems, strict_json
-from u22a8.domain import errors
+from u22a8.entities import errors
 from u22a8.observability import logger
 
 if TYPE_CHECKING:  # pydantic_core is imported only by handlers that validate a body.

@@ -16,8 +16,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from u22a8.config import get_settings
-from u22a8.data import clients
-from u22a8.domain.errors import (
+from u22a8.domain import idempotency as idempotency_store
+from u22a8.entities.errors import (
     FieldError,
     IdempotencyKeyReused,
     InvalidInput,
@@ -71,17 +71,12 @@ def _config() -> IdempotencyConfig:
 
 @cache
 def _runner() -> Callable[..., _Record]:
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        idempotent_function,
-    )
-
-    persistence = DynamoDBPersistenceLayer(
-        table_name=get_settings().idempotency_table, boto3_client=clients.dynamodb()
-    )
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
 
     @idempotent_function(
-        data_keyword_argument="request", persistence_store=persistence, config=_config()
+        data_keyword_argument="request",
+        persistence_store=idempotency_store.persistence_layer(),
+        config=_config(),
     )
     def run(request: dict[str, Any], operation: Operation) -> _Record:
         response = operation()

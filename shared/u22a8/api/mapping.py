@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from u22a8.domain.model import (
+from u22a8.entities.model import (
     UNSET,
     AutoPrune,
     AutoPruneChanges,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from u22a8.domain.errors import UnsupportedMediaType
+from u22a8.entities.errors import UnsupportedMediaType
 
 JSON = "application/json"
 MERGE_PATCH_JSON = "application/merge-patch+json"

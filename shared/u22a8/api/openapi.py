@@ -34,7 +34,7 @@ from u22a8.api.operations import (
     Parameter,
 )
 from u22a8.api.views import Problem
-from u22a8.domain import errors
+from u22a8.entities import errors
 
 OPENAPI_VERSION = "3.1.0"
 TITLE = "u22a8 models API"

@@ -60,12 +60,12 @@ from u22a8.api.views import (
     VersionOut,
     VersionPage,
 )
-from u22a8.domain import errors
 from u22a8.domain.handles import HANDLE_PATTERN
-from u22a8.domain.model import ModelState
-from u22a8.domain.run import RUN_ID_PATTERN
-from u22a8.domain.sample import SAMPLE_ID_PATTERN
-from u22a8.domain.version import MAX_VERSION, TAG_PATTERN
+from u22a8.entities import errors
+from u22a8.entities.model import ModelState
+from u22a8.entities.run import RUN_ID_PATTERN
+from u22a8.entities.sample import SAMPLE_ID_PATTERN
+from u22a8.entities.version import MAX_VERSION, TAG_PATTERN
 
 HttpMethod = Literal["GET", "PUT", "POST", "DELETE", "PATCH"]
 JsonObject = Mapping[str, Any]
@@ -141,7 +141,7 @@ class Operation:
     """One route: API Gateway style ``path`` (``/v1/models/{handle}``) and what it documents.
 
     ``errors`` are the domain errors the handler can raise; the gateway's own answers (401, 429,
-    500) and :class:`~u22a8.domain.errors.ServiceBusy` (503) are added to every operation.
+    500) and :class:`~u22a8.entities.errors.ServiceBusy` (503) are added to every operation.
     """
 
     method: HttpMethod

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from u22a8.domain.errors import ValidationCollector
-from u22a8.domain.model import ModelState
+from u22a8.entities.errors import ValidationCollector
+from u22a8.entities.model import ModelState
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100

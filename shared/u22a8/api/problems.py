@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from u22a8.domain import errors
+from u22a8.entities import errors
 
 PROBLEM_BASE_URI = "https://u22a8.ai/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"

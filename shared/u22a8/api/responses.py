@@ -6,12 +6,13 @@ from collections.abc import Mapping
 
 from aws_lambda_powertools.event_handler import Response
 
+from u22a8.api.etags import etag
 from u22a8.api.http import json_response
 from u22a8.api.mapping import model_resource
-from u22a8.domain.model import Model
+from u22a8.entities.model import Model
 
 
 def model_response(
     model: Model, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response[str]:
-    return json_response(status, model_resource(model), {"ETag": model.etag, **(headers or {})})
+    return json_response(status, model_resource(model), {"ETag": etag(model), **(headers or {})})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from u22a8.domain.sample import NewSample, Sample, SamplePage
+from u22a8.entities.sample import NewSample, Sample, SamplePage
 
 if TYPE_CHECKING:  # pydantic_core stays out of the GET handler's cold start.
     from u22a8.api.sample_schemas import SamplesBody

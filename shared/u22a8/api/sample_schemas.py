@@ -11,7 +11,7 @@ from typing import TypedDict
 from pydantic_core import core_schema as cs
 
 from u22a8.api.bodies import RequestBody, closed_object, field, strict_str
-from u22a8.domain.model import MAX_CRITERIA
+from u22a8.entities.model import MAX_CRITERIA
 
 MAX_SAMPLES_PER_CALL = 500
 MAX_TEXT_CHARS = 20_000

@@ -12,7 +12,7 @@ from pydantic_core import core_schema as cs
 
 from u22a8.api.bodies import RequestBody, closed_object, field, nullable, strict_str, with_default
 from u22a8.domain.handles import HANDLE_PATTERN
-from u22a8.domain.model import MAX_CRITERIA
+from u22a8.entities.model import MAX_CRITERIA
 
 MAX_DESCRIPTION_CHARS = 2000
 MAX_CRITERION_CHARS = 64

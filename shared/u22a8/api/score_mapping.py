@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from u22a8.domain.errors import ValidationCollector
 from u22a8.domain.scoring_service import Scores, VersionChoice
-from u22a8.domain.version import parse_version_number, require_valid_tag
+from u22a8.entities.errors import ValidationCollector
+from u22a8.entities.version import parse_version_number, require_valid_tag
 
 
 def _single(

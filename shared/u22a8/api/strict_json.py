@@ -15,7 +15,7 @@ import math
 import re
 from typing import Any
 
-from u22a8.domain.errors import MalformedJson
+from u22a8.entities.errors import MalformedJson
 
 MAX_DEPTH = 32
 # Longer than any number a body of this API holds (a float's repr is at most 24 characters), far

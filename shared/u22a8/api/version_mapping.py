@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from u22a8.domain.version import TaggedVersion, VersionPage
+from u22a8.entities.version import TaggedVersion, VersionPage
 
 
 def version_resource(tagged: TaggedVersion) -> dict[str, Any]:

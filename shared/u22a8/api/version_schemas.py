@@ -7,7 +7,7 @@ from typing import TypedDict
 from pydantic_core import core_schema as cs
 
 from u22a8.api.bodies import RequestBody, closed_object, field
-from u22a8.domain.version import MAX_VERSION
+from u22a8.entities.version import MAX_VERSION
 
 
 class TagBody(TypedDict):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from u22a8.domain.errors import FieldError, InvalidInput
-from u22a8.domain.webhook import (
+from u22a8.entities.errors import FieldError, InvalidInput
+from u22a8.entities.webhook import (
     ALL_EVENTS,
     DeliveryAttempt,
     DeliveryPage,

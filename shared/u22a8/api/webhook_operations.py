@@ -17,8 +17,8 @@ from u22a8.api.webhook_views import (
     WebhookPage,
     WebhookWithSecret,
 )
-from u22a8.domain import errors
-from u22a8.domain.webhook import WEBHOOK_ID_PATTERN
+from u22a8.entities import errors
+from u22a8.entities.webhook import WEBHOOK_ID_PATTERN
 
 if TYPE_CHECKING:
     from u22a8.api.operations import Operation

@@ -10,8 +10,8 @@ from typing import TypedDict
 from pydantic_core import core_schema as cs
 
 from u22a8.api.bodies import RequestBody, closed_object, field, nullable, strict_str, with_default
-from u22a8.domain.webhook import ALL_EVENTS, EVENT_TYPES
 from u22a8.domain.webhook_urls import MAX_URL_CHARS
+from u22a8.entities.webhook import ALL_EVENTS, EVENT_TYPES
 
 MAX_DESCRIPTION_CHARS = 2000
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -11,22 +10,9 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients
 from u22a8.data.items import from_item, raise_if_throttled, to_item
+from u22a8.entities.api_key import ApiKeyRecord
 
 KEY_ID_INDEX = "by_key_id"
-
-
-@dataclass(frozen=True)
-class ApiKeyRecord:
-    key_id: str
-    key_hash: str
-    namespace: str
-    created_at: str
-    description: str | None = None
-    revoked_at: str | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
 
 
 def _table() -> str:

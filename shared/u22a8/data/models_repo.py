@@ -17,17 +17,19 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients, cursors
 from u22a8.data.items import from_item, raise_if_throttled, to_attr, to_item
-from u22a8.domain.model import (
+from u22a8.data.model_update import ModelUpdate
+from u22a8.entities.model import (
     AutoPrune,
     AutoPruneChanges,
     LastOperation,
     Model,
     ModelChanges,
+    ModelPage,
     ModelState,
     OperationError,
     Unset,
 )
-from u22a8.domain.version import tags_of
+from u22a8.entities.version import tags_of
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
@@ -62,12 +64,6 @@ class WriteRefused(Exception):
 
 class HandleExists(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class ModelPage:
-    models: list[Model]
-    next_cursor: str | None
 
 
 def _table() -> str:
@@ -257,58 +253,17 @@ def list_page(
     return ModelPage(models=models, next_cursor=encode_cursor(start_key) if start_key else None)
 
 
-def _condition(expected_revision: int | None, values: dict[str, AttributeValueTypeDef]) -> str:
-    condition = "attribute_exists(pk) AND #state <> :archived"
-    values[":archived"] = {"S": ModelState.ARCHIVED.value}
-    if expected_revision is not None:
-        condition += " AND revision = :expected"
-        values[":expected"] = {"N": str(expected_revision)}
-    return condition
+def _update(handle: str, now: str, expected_revision: int | None) -> ModelUpdate:
+    """A change of a live model the API shows (new revision), at ``expected_revision`` if given."""
+    key: dict[str, AttributeValueTypeDef] = {"pk": {"S": model_pk(handle)}, "sk": {"S": META_SK}}
+    return ModelUpdate(_table(), key).revised(now).live().expecting(expected_revision)
 
 
-def _conditional_update(
-    handle: str,
-    sets: list[str],
-    removes: list[str],
-    names: dict[str, str],
-    values: dict[str, AttributeValueTypeDef],
-    expected_revision: int | None,
-    extra_condition: str | None = None,
-) -> Model:
-    """One conditional UpdateItem; on refusal the old item tells the caller why (no extra read)."""
-    item = _conditional_update_item(
-        handle, sets, removes, names, values, expected_revision, extra_condition
-    )
-    return model_from_item(item)
-
-
-def _conditional_update_item(
-    handle: str,
-    sets: list[str],
-    removes: list[str],
-    names: dict[str, str],
-    values: dict[str, AttributeValueTypeDef],
-    expected_revision: int | None,
-    extra_condition: str | None = None,
-) -> Mapping[str, Any]:
-    """:func:`_conditional_update`, answering the updated item as stored."""
-    condition = _condition(expected_revision, values)
-    if extra_condition:
-        condition += f" AND {extra_condition}"
-    expression = "SET " + ", ".join(sets)
-    if removes:
-        expression += " REMOVE " + ", ".join(removes)
+def _conditional_update_item(update: ModelUpdate) -> Mapping[str, Any]:
+    """One conditional UpdateItem answering the item as stored; on refusal the old item tells the
+    caller why (no extra read)."""
     try:
-        response = clients.dynamodb().update_item(
-            TableName=_table(),
-            Key={"pk": {"S": model_pk(handle)}, "sk": {"S": META_SK}},
-            UpdateExpression=expression,
-            ConditionExpression=condition,
-            ExpressionAttributeNames={"#state": "state", **names},
-            ExpressionAttributeValues=values,
-            ReturnValues="ALL_NEW",
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
+        response = clients.dynamodb().update_item(**update.request(), ReturnValues="ALL_NEW")
     except ClientError as error:
         raise_if_throttled(error)
         if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -322,10 +277,10 @@ def apply_changes(
     handle: str, changes: ModelChanges, expected_revision: int | None, now: str
 ) -> Model:
     """Apply a merge patch in exactly one conditional write."""
-    sets = ["revision = revision + :one", "updated_at = :now"]
+    sets: list[str] = []
     removes: list[str] = []
     names: dict[str, str] = {}
-    values: dict[str, AttributeValueTypeDef] = {":one": {"N": "1"}, ":now": {"S": now}}
+    values: dict[str, AttributeValueTypeDef] = {}
     if not isinstance(changes.description, Unset):
         names["#description"] = "description"
         if changes.description is None:
@@ -359,7 +314,8 @@ def apply_changes(
             elif not isinstance(value, Unset):
                 sets.append(f"{attribute} = :{attribute}")
                 values[f":{attribute}"] = to_attr(value)
-    return _conditional_update(handle, sets, removes, names, values, expected_revision)
+    update = _update(handle, now, expected_revision).set(*sets).remove(*removes)
+    return model_from_item(_conditional_update_item(update.names(names).values(values)))
 
 
 def archive(
@@ -373,21 +329,18 @@ def archive(
     must be stopped first, or it would keep the model busy forever); the refusal's old item names
     the run (``current_run_id``).
     """
-    values: dict[str, AttributeValueTypeDef] = {
-        ":busy": {"S": ModelState.BUSY.value},
-        ":one": {"N": "1"},
-        ":now": {"S": now},
-        ":archived_state": {"S": ModelState.ARCHIVED.value},
-        ":archived_listing": {"S": listing_pk(namespace, archived=True)},
-    }
-    sets = [
-        "revision = revision + :one",
-        "updated_at = :now",
-        "state_before_archive = #state",
-        "#state = :archived_state",
-        "gsi1pk = :archived_listing",
-    ]
-    item = _conditional_update_item(
-        handle, sets, [], {}, values, expected_revision, extra_condition="#state <> :busy"
+    update = (
+        _update(handle, now, expected_revision)
+        .set("state_before_archive = #state", "#state = :archived_state")
+        .set("gsi1pk = :archived_listing")
+        .where("#state <> :busy")
+        .values(
+            {
+                ":busy": {"S": ModelState.BUSY.value},
+                ":archived_state": {"S": ModelState.ARCHIVED.value},
+                ":archived_listing": {"S": listing_pk(namespace, archived=True)},
+            }
+        )
     )
+    item = _conditional_update_item(update)
     return model_from_item(item), ModelState(item["state_before_archive"]["S"])

@@ -14,7 +14,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -23,8 +22,10 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients, samples_repo
 from u22a8.data.items import error_code, from_item, raise_if_throttled
+from u22a8.data.model_update import ModelUpdate
 from u22a8.data.models_repo import META_SK, model_pk
-from u22a8.domain.errors import ServiceBusy
+from u22a8.entities.errors import ServiceBusy
+from u22a8.entities.purge import PendingPurge
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, WriteRequestTypeDef
@@ -35,13 +36,6 @@ _BATCH_WRITE_MAX = 25
 _UNPROCESSED_ATTEMPTS = 8
 # S3 ListObjectsV2 and DeleteObjects take at most 1,000 keys.
 _S3_PAGE = 1000
-
-
-@dataclass(frozen=True)
-class PendingPurge:
-    handle: str
-    token: str  # the ``purge_pending`` value the batch is for
-    data_epoch: str
 
 
 def _table() -> str:
@@ -145,17 +139,17 @@ def delete_snapshots_before(handle: str, data_epoch: str, limit: int = _S3_PAGE)
     return len(keys)
 
 
-def _marker_update(handle: str, token: str, expression: str, values: dict[str, Any]) -> bool:
-    """A write of the marker that only the purge it was for may make; ``False`` when the marker
-    is gone (finished by another batch) or belongs to a newer purge."""
+def _marker_update(handle: str, token: str) -> ModelUpdate:
+    """A write of the marker that only the purge it was for may make."""
+    update = ModelUpdate(_table(), _model_key(handle)).where("purge_pending = :token")
+    return update.values({":token": {"S": token}})
+
+
+def _send(update: ModelUpdate) -> bool:
+    """``False`` when the marker is gone (finished by another batch) or belongs to a newer
+    purge."""
     try:
-        clients.dynamodb().update_item(
-            TableName=_table(),
-            Key=_model_key(handle),
-            UpdateExpression=expression,
-            ConditionExpression="purge_pending = :token",
-            ExpressionAttributeValues={":token": {"S": token}, **values},
-        )
+        clients.dynamodb().update_item(**update.request(old_on_refusal=False))
     except ClientError as error:
         raise_if_throttled(error)
         if error_code(error) == "ConditionalCheckFailedException":
@@ -167,14 +161,12 @@ def _marker_update(handle: str, token: str, expression: str, values: dict[str, A
 def record_batch(handle: str, token: str, deleted: int) -> bool:
     """Count a finished batch on the model item: the change the stream turns into the next one.
     Leaves ``revision`` alone (nothing of the API's model changed)."""
-    return _marker_update(
-        handle,
-        token,
-        "ADD purge_batches :one, purge_deleted :deleted",
-        {":one": {"N": "1"}, ":deleted": {"N": str(deleted)}},
-    )
+    update = _marker_update(handle, token).add("purge_batches :one", "purge_deleted :deleted")
+    return _send(update.values({":one": {"N": "1"}, ":deleted": {"N": str(deleted)}}))
 
 
 def finish(handle: str, token: str) -> bool:
     """Remove the marker: nothing of the purge is left."""
-    return _marker_update(handle, token, "REMOVE purge_pending, purge_batches, purge_deleted", {})
+    return _send(
+        _marker_update(handle, token).remove("purge_pending", "purge_batches", "purge_deleted")
+    )

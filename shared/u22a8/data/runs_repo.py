@@ -34,10 +34,11 @@ from u22a8.config import get_settings
 from u22a8.data import clients, cursors
 from u22a8.data.busy_index import BUSY
 from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr, to_item
+from u22a8.data.model_update import ModelUpdate
 from u22a8.data.models_repo import META_SK, RETRAIN_DUE, model_from_item, model_pk
 from u22a8.data.transactions import Refused, transact_write
-from u22a8.domain.model import Model, ModelState, OperationError
-from u22a8.domain.run import (
+from u22a8.entities.model import Model, ModelState, OperationError
+from u22a8.entities.run import (
     RUN_ID_PATTERN,
     Run,
     RunningRequest,
@@ -192,43 +193,34 @@ def claim(
             }
         ),
         ":no_operation": {"M": {}},
-        ":one": {"N": "1"},
-        ":now": {"S": run.started_at},
     }
     allowed = []
     for index, state in enumerate(claimable):
         values[f":s{index}"] = {"S": state.value}
         allowed.append(f":s{index}")
-    condition = f"attribute_exists(pk) AND #state IN ({', '.join(allowed)})"
-    if expected_revision is not None:
-        condition += " AND revision = :expected"
-        values[":expected"] = {"N": str(expected_revision)}
+    model_update = (
+        ModelUpdate(_table(), _model_key(handle))
+        .set("state_before_run = #state", "#state = :busy", "current_run_id = :run_id")
+        .set("operation_before_run = if_not_exists(last_operation, :no_operation)")
+        .set("last_operation = :operation", "gsi2pk = :busy_key")
+        .revised(run.started_at)
+        # The run takes what the marker announced; an upload that reaches the threshold
+        # again (during the run or after it) sets it anew.
+        .remove(RETRAIN_DUE)
+        .where("attribute_exists(pk)", f"#state IN ({', '.join(allowed)})")
+        .names({"#state": "state"})
+        .values(values)
+        .expecting(expected_revision)
+    )
     if min_new_samples is not None:
-        condition += " AND samples_since_version >= :min_new"
-        values[":min_new"] = {"N": str(min_new_samples)}
-    model_update = {
-        "TableName": _table(),
-        "Key": _model_key(handle),
-        "UpdateExpression": (
-            "SET state_before_run = #state, #state = :busy, current_run_id = :run_id, "
-            "operation_before_run = if_not_exists(last_operation, :no_operation), "
-            "last_operation = :operation, gsi2pk = :busy_key, "
-            "revision = revision + :one, updated_at = :now "
-            # The run takes what the marker announced; an upload that reaches the threshold
-            # again (during the run or after it) sets it anew.
-            f"REMOVE {RETRAIN_DUE}"
-        ),
-        "ConditionExpression": condition,
-        "ExpressionAttributeNames": {"#state": "state"},
-        "ExpressionAttributeValues": values,
-        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-    }
+        model_update.where("samples_since_version >= :min_new")
+        model_update.values({":min_new": {"N": str(min_new_samples)}})
     run_put = {
         "TableName": _table(),
         "Item": item_from_run(handle, run),
         "ConditionExpression": "attribute_not_exists(pk)",
     }
-    refused = _transact([{"Update": model_update}, {"Put": run_put}])
+    refused = _transact([{"Update": model_update.request()}, {"Put": run_put}])
     if refused is None:
         return
     if not refused.failed(0):
@@ -242,17 +234,17 @@ def clear_retrain_due(handle: str, threshold: int) -> bool:
     covered, an upload was undone, zero-data-retention reset the count), so the stream filter
     stops calling for a retrain; a no-op when the count is at the threshold. Whether it cleared.
     """
-    try:
-        clients.dynamodb().update_item(
-            TableName=_table(),
-            Key=_model_key(handle),
-            UpdateExpression=f"REMOVE {RETRAIN_DUE}",
-            ConditionExpression=(
-                f"attribute_exists({RETRAIN_DUE}) AND (attribute_not_exists(samples_since_version)"
-                " OR samples_since_version < :threshold)"
-            ),
-            ExpressionAttributeValues={":threshold": {"N": str(threshold)}},
+    update = (
+        ModelUpdate(_table(), _model_key(handle))
+        .remove(RETRAIN_DUE)
+        .where(
+            f"attribute_exists({RETRAIN_DUE})",
+            "(attribute_not_exists(samples_since_version) OR samples_since_version < :threshold)",
         )
+    )
+    update.values({":threshold": {"N": str(threshold)}})
+    try:
+        clients.dynamodb().update_item(**update.request(old_on_refusal=False))
     except ClientError as error:
         raise_if_throttled(error)
         if error_code(error) == "ConditionalCheckFailedException":
@@ -309,44 +301,28 @@ def _model_release(
     error: OperationError | None,
     now: str,
 ) -> dict[str, Any]:
-    names = {"#state": "state"}
-    values: dict[str, AttributeValueTypeDef] = {
-        ":run_id": {"S": run_id},
-        ":one": {"N": "1"},
-        ":now": {"S": now},
-    }
-    sets = ["revision = revision + :one", "updated_at = :now"]
-    removes = list(_RUN_HOLD_ATTRIBUTES)
+    update = ModelUpdate(_table(), _model_key(handle)).revised(now).remove(*_RUN_HOLD_ATTRIBUTES)
+    update.where("current_run_id = :run_id", way.applies_if).values({":run_id": {"S": run_id}})
+    update.names({"#state": "state"})
     if way.to_state is None:
-        sets.append("#state = state_before_run")
+        update.set("#state = state_before_run")
     else:
-        sets.append("#state = :to_state")
-        values[":to_state"] = {"S": way.to_state.value}
+        update.set("#state = :to_state").values({":to_state": {"S": way.to_state.value}})
     if way.operation == "restore":
-        sets.append("last_operation = operation_before_run")
+        update.set("last_operation = operation_before_run")
     elif way.operation == "clear":
-        removes.append("last_operation")
+        update.remove("last_operation")
     else:
-        names.update({"#status": "status"})
-        sets += ["last_operation.#status = :status", "last_operation.finished_at = :now"]
-        values[":status"] = {"S": status.value}
+        update.set("last_operation.#status = :status", "last_operation.finished_at = :now")
+        update.names({"#status": "status"}).values({":status": {"S": status.value}})
         if error is not None:
-            names["#error"] = "error"
-            sets.append("last_operation.#error = :error")
-            values[":error"] = _error_attr(error)
+            update.set("last_operation.#error = :error").names({"#error": "error"})
+            update.values({":error": _error_attr(error)})
     if ":zero" in way.applies_if:
-        values[":zero"] = {"N": "0"}
+        update.values({":zero": {"N": "0"}})
     if way.before is not None:
-        values[":before"] = {"S": way.before.value}
-    return {
-        "TableName": _table(),
-        "Key": _model_key(handle),
-        "UpdateExpression": f"SET {', '.join(sets)} REMOVE {', '.join(removes)}",
-        "ConditionExpression": f"current_run_id = :run_id AND {way.applies_if}",
-        "ExpressionAttributeNames": names,
-        "ExpressionAttributeValues": values,
-        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-    }
+        update.values({":before": {"S": way.before.value}})
+    return update.request()
 
 
 def _run_end(

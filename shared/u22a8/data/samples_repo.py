@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients, cursors
 from u22a8.data.items import error_code, from_item, raise_if_throttled
+from u22a8.data.model_update import ModelUpdate
 from u22a8.data.models_repo import (
     META_SK,
     RETRAIN_DUE,
@@ -33,8 +34,8 @@ from u22a8.data.models_repo import (
     model_pk,
 )
 from u22a8.data.transactions import CONDITION_FAILED, transact_write
-from u22a8.domain.model import ModelState
-from u22a8.domain.sample import SAMPLE_ID_PATTERN, SAMPLE_ID_PREFIX, Sample, SamplePage
+from u22a8.entities.model import ModelState
+from u22a8.entities.sample import SAMPLE_ID_PATTERN, SAMPLE_ID_PREFIX, Sample, SamplePage
 from u22a8.observability import logger
 
 if TYPE_CHECKING:
@@ -185,40 +186,26 @@ def _count(
     """The model's counter update; its condition is what makes a sample write legal. With
     ``after_epoch`` (a sample's storage time) it also requires the sample to be newer than the
     retention epoch: an older one is gone, even if the purge has not deleted it yet."""
-    condition = "attribute_exists(pk)"
-    names: dict[str, str] = {}
-    values: dict[str, AttributeValueTypeDef] = {":delta": {"N": str(delta)}}
-    expression = "ADD " + ", ".join(f"{name} :delta" for name in counters)
-    if retrain is not None and retrain.mark:
-        expression += f" SET {RETRAIN_DUE} = :due"
-        values[":due"] = {"BOOL": True}
-    elif retrain is not None:
-        condition += (
-            f" AND (attribute_exists({RETRAIN_DUE}) OR attribute_not_exists(samples_since_version)"
-            " OR samples_since_version < :below)"
-        )
-        values[":below"] = {"N": str(retrain.threshold - delta)}
-    if after_epoch is not None:
-        condition += " AND (attribute_not_exists(data_epoch) OR data_epoch < :stored_at)"
-        values[":stored_at"] = {"S": after_epoch}
+    update = ModelUpdate(_table(), _model_key(handle))
     if live_only:
-        condition += " AND #state <> :archived"
-        names["#state"] = "state"
-        values[":archived"] = {"S": ModelState.ARCHIVED.value}
+        update.live()
+    else:
+        update.where("attribute_exists(pk)")
+    update.add(*(f"{name} :delta" for name in counters)).values({":delta": {"N": str(delta)}})
+    if retrain is not None and retrain.mark:
+        update.set(f"{RETRAIN_DUE} = :due").values({":due": {"BOOL": True}})
+    elif retrain is not None:
+        update.where(
+            f"(attribute_exists({RETRAIN_DUE}) OR attribute_not_exists(samples_since_version)"
+            " OR samples_since_version < :below)"
+        ).values({":below": {"N": str(retrain.threshold - delta)}})
+    if after_epoch is not None:
+        update.where("(attribute_not_exists(data_epoch) OR data_epoch < :stored_at)")
+        update.values({":stored_at": {"S": after_epoch}})
     if accepting_samples:
-        condition += " AND (attribute_not_exists(zero_data_retention) OR zero_data_retention = :no)"
-        values[":no"] = {"BOOL": False}
-    update: dict[str, Any] = {
-        "TableName": _table(),
-        "Key": _model_key(handle),
-        "UpdateExpression": expression,
-        "ConditionExpression": condition,
-        "ExpressionAttributeValues": values,
-        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-    }
-    if names:
-        update["ExpressionAttributeNames"] = names
-    return {"Update": update}  # type: ignore[typeddict-item]
+        update.where("(attribute_not_exists(zero_data_retention) OR zero_data_retention = :no)")
+        update.values({":no": {"BOOL": False}})
+    return update.transact_item()
 
 
 def _put(handle: str, sample: Sample) -> TransactWriteItemTypeDef:

@@ -17,11 +17,12 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients, inline_artifacts, samples_repo, versions_repo
 from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr
+from u22a8.data.model_update import ModelUpdate
 from u22a8.data.models_repo import META_SK, model_pk
 from u22a8.data.pages import query_items
 from u22a8.data.runs_repo import run_sk
 from u22a8.data.transactions import transact_write
-from u22a8.domain.version import Version
+from u22a8.entities.version import Version
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
@@ -265,20 +266,15 @@ def _raise_run_progress(handle: str, run_id: str, done: int, progress: float) ->
 
 
 def _raise_model_progress(handle: str, run_id: str, progress: float) -> None:
+    update = ModelUpdate(_table(), _model_key(handle)).set("last_operation.progress = :p")
+    update.where(
+        "current_run_id = :run",
+        _RETAINS_SAMPLES,
+        "(attribute_not_exists(last_operation.progress) OR last_operation.progress < :p)",
+    )
+    update.values({":p": to_attr(progress), ":run": {"S": run_id}, ":no": {"BOOL": False}})
     try:
-        clients.dynamodb().update_item(
-            TableName=_table(),
-            Key=_model_key(handle),
-            UpdateExpression="SET last_operation.progress = :p",
-            ConditionExpression=f"current_run_id = :run AND {_RETAINS_SAMPLES} AND ("
-            "attribute_not_exists(last_operation.progress) OR last_operation.progress < :p)",
-            ExpressionAttributeValues={
-                ":p": to_attr(progress),
-                ":run": {"S": run_id},
-                ":no": {"BOOL": False},
-            },
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
+        clients.dynamodb().update_item(**update.request())
     except ClientError as error:
         raise_if_throttled(error)
         if error_code(error) != "ConditionalCheckFailedException":
@@ -314,32 +310,25 @@ def publish(publication: Publication) -> None:
         ":op": to_attr(dict(p.last_operation)),
         ":zero": {"N": "0"},
         ":seen": {"N": str(p.samples_seen)},
-        ":one": {"N": "1"},
-        ":now": {"S": p.now},
         ":no": {"BOOL": False},
     }
-    condition = f"current_run_id = :run AND #state = :busy AND {_RETAINS_SAMPLES} AND "
+    model_update = (
+        ModelUpdate(_table(), _model_key(p.handle))
+        .set("active_version = :n", "active_version_id = :vid", "version_count = :n")
+        .set("#state = :ready", "last_operation = :op")
+        .set("samples_since_version = if_not_exists(samples_since_version, :zero) - :seen")
+        .revised(p.now)
+        # What the claim added for the run's time (runs_repo.claim), gone with the run.
+        .remove("current_run_id", "state_before_run", "operation_before_run", "gsi2pk")
+        .where("current_run_id = :run", "#state = :busy", _RETAINS_SAMPLES)
+        .names({"#state": "state"})
+        .values(model_values)
+    )
     if p.seen_version_count is None:
-        condition += "attribute_not_exists(version_count)"
+        model_update.where("attribute_not_exists(version_count)")
     else:
-        condition += "version_count = :count"
-        model_values[":count"] = {"N": str(p.seen_version_count)}
-    model_update: dict[str, Any] = {
-        "TableName": _table(),
-        "Key": _model_key(p.handle),
-        "UpdateExpression": (
-            "SET active_version = :n, active_version_id = :vid, version_count = :n, "
-            "#state = :ready, last_operation = :op, "
-            "samples_since_version = if_not_exists(samples_since_version, :zero) - :seen, "
-            "revision = revision + :one, updated_at = :now "
-            # What the claim added for the run's time (runs_repo.claim), gone with the run.
-            "REMOVE current_run_id, state_before_run, operation_before_run, gsi2pk"
-        ),
-        "ConditionExpression": condition,
-        "ExpressionAttributeNames": {"#state": "state"},
-        "ExpressionAttributeValues": model_values,
-        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-    }
+        model_update.where("version_count = :count")
+        model_update.values({":count": {"N": str(p.seen_version_count)}})
     run_update: dict[str, Any] = {
         "TableName": _table(),
         "Key": _run_key(p.handle, p.run_id),
@@ -360,7 +349,7 @@ def publish(publication: Publication) -> None:
     }
     actions: list[TransactWriteItemTypeDef] = [
         versions_repo.put_action(p.handle, p.version),
-        {"Update": model_update},  # type: ignore[typeddict-item]
+        model_update.transact_item(),
         {"Update": run_update},  # type: ignore[typeddict-item]
     ]
     if p.inline_artifact is not None:

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 
 from u22a8.data import clients
 from u22a8.data.items import error_code, raise_if_throttled
-from u22a8.domain.errors import ServiceBusy
+from u22a8.entities.errors import ServiceBusy
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef

@@ -17,7 +17,7 @@ from botocore.exceptions import (
 )
 
 from u22a8.data.items import THROTTLING_CODES, error_code
-from u22a8.domain.errors import ServiceBusy
+from u22a8.entities.errors import ServiceBusy
 
 _TRANSIENT_CODES = THROTTLING_CODES | frozenset(
     {

@@ -28,6 +28,7 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients, cursors, inline_artifacts
 from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr, to_item
+from u22a8.data.model_update import ModelUpdate
 from u22a8.data.models_repo import (
     META_SK,
     ConditionFailure,
@@ -37,9 +38,9 @@ from u22a8.data.models_repo import (
 )
 from u22a8.data.pages import query_items
 from u22a8.data.transactions import Refused, transact_write
-from u22a8.domain.errors import ServiceBusy
-from u22a8.domain.model import Model, ModelState
-from u22a8.domain.version import Version
+from u22a8.entities.errors import ServiceBusy
+from u22a8.entities.model import Model, ModelState
+from u22a8.entities.version import Version
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
@@ -254,9 +255,6 @@ def delete_unless_model_changed(handle: str, versions: Sequence[Version], revisi
         deleted.extend(version.version for version in chunk)
 
 
-_LIVE = "attribute_exists(pk) AND #state <> :archived"
-
-
 def set_tag(handle: str, tag: str, version: int, now: str) -> None:
     """Point ``tag`` at ``version`` (moving it if it named another): one transaction of the
     model's update and a check that the version exists.
@@ -265,11 +263,6 @@ def set_tag(handle: str, tag: str, version: int, now: str) -> None:
     :class:`VersionMissing` when the version is. Models written before ``tag_map`` existed are
     given the whole map in a second transaction (a nested SET needs the map to exist).
     """
-    values: dict[str, AttributeValueTypeDef] = {
-        ":archived": {"S": ModelState.ARCHIVED.value},
-        ":one": {"N": "1"},
-        ":now": {"S": now},
-    }
     check: TransactWriteItemTypeDef = {
         "ConditionCheck": {
             "TableName": _table(),
@@ -279,26 +272,14 @@ def set_tag(handle: str, tag: str, version: int, now: str) -> None:
     }
     has_map = True  # every model created since tags exist has one
     for _ in range(3):  # map present, absent, present again if a racer created it meanwhile
+        update = ModelUpdate(_table(), _model_key(handle))
         if has_map:
-            expression = "SET tag_map.#tag = :n"
-            condition = f"{_LIVE} AND attribute_exists(tag_map)"
-            update_names = {"#state": "state", "#tag": tag}
-            update_values = {**values, ":n": {"N": str(version)}}
+            update.set("tag_map.#tag = :n").revised(now).live().where("attribute_exists(tag_map)")
+            update.names({"#tag": tag}).values({":n": {"N": str(version)}})
         else:
-            expression = "SET tag_map = :map"
-            condition = f"{_LIVE} AND attribute_not_exists(tag_map)"
-            update_names = {"#state": "state"}
-            update_values = {**values, ":map": to_attr({tag: version})}
-        update: dict[str, Any] = {
-            "TableName": _table(),
-            "Key": _model_key(handle),
-            "UpdateExpression": f"{expression}, revision = revision + :one, updated_at = :now",
-            "ConditionExpression": condition,
-            "ExpressionAttributeNames": update_names,
-            "ExpressionAttributeValues": update_values,
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-        refused = _transact([{"Update": update}, check])  # type: ignore[typeddict-item]
+            update.set("tag_map = :map").revised(now).live()
+            update.where("attribute_not_exists(tag_map)").values({":map": to_attr({tag: version})})
+        refused = _transact([update.transact_item(), check])
         if refused is None:
             return
         old = refused.items[0]
@@ -319,23 +300,10 @@ def remove_tag(handle: str, tag: str, now: str) -> Model:
     Raises :class:`WriteRefused` when the model is missing or archived, :class:`TagMissing` when it
     has no such tag.
     """
+    update = ModelUpdate(_table(), _model_key(handle)).revised(now).live()
+    update.remove("tag_map.#tag").where("attribute_exists(tag_map.#tag)").names({"#tag": tag})
     try:
-        response = clients.dynamodb().update_item(
-            TableName=_table(),
-            Key=_model_key(handle),
-            UpdateExpression=(
-                "REMOVE tag_map.#tag SET revision = revision + :one, updated_at = :now"
-            ),
-            ConditionExpression=f"{_LIVE} AND attribute_exists(tag_map.#tag)",
-            ExpressionAttributeNames={"#state": "state", "#tag": tag},
-            ExpressionAttributeValues={
-                ":archived": {"S": ModelState.ARCHIVED.value},
-                ":one": {"N": "1"},
-                ":now": {"S": now},
-            },
-            ReturnValues="ALL_NEW",
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
+        response = clients.dynamodb().update_item(**update.request(), ReturnValues="ALL_NEW")
     except ClientError as error:
         raise_if_throttled(error)
         if error_code(error) == "ConditionalCheckFailedException":

@@ -14,7 +14,7 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from u22a8.domain.webhook_urls import Target
+from u22a8.entities.webhook import Target
 
 TIMEOUT_S = 10.0
 _MAX_BODY_READ = 64 * 1024

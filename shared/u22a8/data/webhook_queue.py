@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients
 from u22a8.data.items import error_code
-from u22a8.domain.errors import ServiceBusy
+from u22a8.entities.errors import ServiceBusy
 
 MAX_BATCH = 10  # SendMessageBatch's limit
 

@@ -21,7 +21,7 @@ from u22a8.data import clients, cursors
 from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr, to_item
 from u22a8.data.pages import query_items
 from u22a8.data.transactions import transact_write
-from u22a8.domain.webhook import (
+from u22a8.entities.webhook import (
     WEBHOOK_ID_PATTERN,
     DeliveryAttempt,
     DeliveryPage,

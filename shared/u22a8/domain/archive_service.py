@@ -10,11 +10,11 @@ from u22a8.data import models_repo
 from u22a8.data.models_repo import WriteRefused
 from u22a8.domain import events, runs_service
 from u22a8.domain.clock import utc_now
-from u22a8.domain.errors import ServiceBusy
 from u22a8.domain.handles import require_visible
-from u22a8.domain.model import Model, ModelState, precondition_failed
 from u22a8.domain.models_service import refusal_reason
 from u22a8.domain.runs_service import CANCELLED_BY_ARCHIVE
+from u22a8.entities.errors import ServiceBusy
+from u22a8.entities.model import Model, ModelState, precondition_failed
 
 # Archiving a busy model stops its run and tries again; a model that keeps being claimed by new
 # runs in between gets a 503 after this many tries.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from u22a8.data import events
-from u22a8.domain.model import ModelState
+from u22a8.entities.model import ModelState
 
 MODEL_STATE_CHANGED = "Model State Changed"
 RUN_FINISHED = "Run Finished"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from u22a8.domain.errors import FieldError, InvalidInput, ModelNotFound
+from u22a8.entities.errors import FieldError, InvalidInput, ModelNotFound
 
 HANDLE_PATTERN = r"^[a-z0-9][a-z0-9-]{0,38}\.[a-z0-9][a-z0-9-]{0,62}$"
 NAMESPACE_PATTERN = r"^[a-z0-9][a-z0-9-]{0,38}$"

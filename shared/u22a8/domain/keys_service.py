@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from u22a8.auth.keys import bearer_token, generate_key, hash_key, key_id_for
 from u22a8.data import keys_repo
-from u22a8.data.keys_repo import ApiKeyRecord
 from u22a8.domain.clock import utc_now
-from u22a8.domain.errors import FieldError, InvalidInput
 from u22a8.domain.handles import is_valid_namespace
+from u22a8.entities.api_key import ApiKeyRecord
+from u22a8.entities.errors import FieldError, InvalidInput
 
 
 @dataclass(frozen=True)

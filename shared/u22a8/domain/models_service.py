@@ -7,9 +7,10 @@ conditional write whose refusal (with the item as it was) tells 404, 409 and 412
 from __future__ import annotations
 
 from u22a8.data import models_repo
-from u22a8.data.models_repo import ModelPage, WriteRefused
+from u22a8.data.models_repo import WriteRefused
 from u22a8.domain.clock import utc_now
-from u22a8.domain.errors import (
+from u22a8.domain.handles import namespace_of, require_visible
+from u22a8.entities.errors import (
     FieldError,
     HandleTaken,
     InvalidInput,
@@ -17,8 +18,7 @@ from u22a8.domain.errors import (
     ModelNotFound,
     PreconditionFailed,
 )
-from u22a8.domain.handles import namespace_of, require_visible
-from u22a8.domain.model import Model, ModelChanges, ModelState, precondition_failed
+from u22a8.entities.model import Model, ModelChanges, ModelPage, ModelState, precondition_failed
 
 #: Names a criterion cannot take: a version's ``metrics`` keeps the overall objective under it.
 RESERVED_CRITERIA = frozenset({"objective"})

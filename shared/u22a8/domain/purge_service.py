@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from u22a8.data import purge_repo
-from u22a8.data.purge_repo import PendingPurge
+from u22a8.entities.purge import PendingPurge
 from u22a8.observability import logger
 
 # Sample items deleted per batch: a few seconds of BatchWriteItem, far inside the timeout.

@@ -20,9 +20,9 @@ from typing import Any
 from u22a8.data import artifacts, busy_index, execution_status, runs_repo
 from u22a8.domain import runs_service
 from u22a8.domain.clock import utc_now
-from u22a8.domain.model import OperationError
-from u22a8.domain.run import START_FAILED, RunStatus
 from u22a8.domain.training_run import snapshot
+from u22a8.entities.model import OperationError
+from u22a8.entities.run import START_FAILED, RunStatus
 from u22a8.observability import logger
 
 # Execution statuses the status-change rule delivers (the template's pattern lists the same).

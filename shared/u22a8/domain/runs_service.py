@@ -18,7 +18,8 @@ from u22a8.data.execution_status import execution_arn
 from u22a8.data.runs_repo import ClaimRefused
 from u22a8.domain import events
 from u22a8.domain.clock import utc_now
-from u22a8.domain.errors import (
+from u22a8.domain.handles import require_visible
+from u22a8.entities.errors import (
     ModelArchived,
     ModelBusy,
     ModelNotFound,
@@ -26,9 +27,8 @@ from u22a8.domain.errors import (
     RunNotFound,
     ServiceBusy,
 )
-from u22a8.domain.handles import require_visible
-from u22a8.domain.model import ModelState, OperationError, precondition_failed
-from u22a8.domain.run import (
+from u22a8.entities.model import ModelState, OperationError, precondition_failed
+from u22a8.entities.run import (
     RETRAIN,
     START_FAILED,
     TRAIN,

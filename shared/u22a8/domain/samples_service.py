@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 
 from u22a8.data import models_repo, samples_repo
 from u22a8.data.models_repo import WriteRefused
-from u22a8.domain.errors import (
+from u22a8.domain.handles import require_visible
+from u22a8.entities.errors import (
     DomainError,
     FieldError,
     InvalidInput,
@@ -24,9 +25,8 @@ from u22a8.domain.errors import (
     ValidationCollector,
     ZeroDataRetention,
 )
-from u22a8.domain.handles import require_visible
-from u22a8.domain.model import Model, ModelState
-from u22a8.domain.sample import NewSample, Sample, SamplePage, is_valid_sample_id, new_sample_id
+from u22a8.entities.model import Model, ModelState
+from u22a8.entities.sample import NewSample, Sample, SamplePage, is_valid_sample_id, new_sample_id
 
 # A page is cut short before its texts, JSON-escaped, pass this size: Lambda answers at most 6 MB,
 # and a 1 MB query of control characters escapes to about 6 MB.

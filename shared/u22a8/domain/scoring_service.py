@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from u22a8.data import artifacts, fitted_models, models_repo, versions_repo
-from u22a8.domain.errors import ModelNotFound, NoActiveVersion, TagNotFound, VersionNotFound
 from u22a8.domain.handles import require_visible
-from u22a8.domain.model import Model
+from u22a8.entities.errors import ModelNotFound, NoActiveVersion, TagNotFound, VersionNotFound
+from u22a8.entities.model import Model
 from u22a8.observability import logger
 
 

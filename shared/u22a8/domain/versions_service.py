@@ -10,17 +10,17 @@ from __future__ import annotations
 from u22a8.data import artifacts, models_repo, versions_repo
 from u22a8.data.models_repo import WriteRefused
 from u22a8.domain.clock import utc_now
-from u22a8.domain.errors import (
+from u22a8.domain.handles import require_visible
+from u22a8.domain.pruning import VersionSummary, versions_to_prune
+from u22a8.entities.errors import (
     DomainError,
     ModelArchived,
     ModelNotFound,
     TagNotFound,
     VersionNotFound,
 )
-from u22a8.domain.handles import require_visible
-from u22a8.domain.model import AutoPrune, Model, ModelState
-from u22a8.domain.pruning import VersionSummary, versions_to_prune
-from u22a8.domain.version import (
+from u22a8.entities.model import AutoPrune, Model, ModelState
+from u22a8.entities.version import (
     TaggedVersion,
     Version,
     VersionPage,

@@ -21,15 +21,16 @@ from typing import Any
 from u22a8.config import get_settings
 from u22a8.data import webhook_http, webhook_queue, webhook_secrets, webhooks_repo
 from u22a8.domain import clock, webhook_backoff, webhook_urls
-from u22a8.domain.webhook import (
+from u22a8.domain.webhook_signing import signed_headers
+from u22a8.entities.webhook import (
     DISABLED_AFTER_FAILING,
     MODEL_STATE_CHANGED,
     PING,
     DeliveryAttempt,
+    Target,
     Webhook,
     WebhookEvent,
 )
-from u22a8.domain.webhook_signing import signed_headers
 from u22a8.observability import logger
 
 RUN_FINISHED = "Run Finished"
@@ -39,7 +40,7 @@ _RUN_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
 _RUN_FIELDS = ("handle", "run_id", "status", "version", "error_code")
 _STATE_FIELDS = ("handle", "from_state", "to_state", "run_id", "version")
 
-Sender = Callable[[webhook_urls.Target, Mapping[str, str], bytes], webhook_http.HttpOutcome]
+Sender = Callable[[Target, Mapping[str, str], bytes], webhook_http.HttpOutcome]
 
 
 class Outcome(StrEnum):

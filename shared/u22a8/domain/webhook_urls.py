@@ -18,8 +18,9 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from u22a8.entities.webhook import Target
 
 MAX_URL_CHARS = 2048
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -41,17 +42,6 @@ _LOCAL_HOSTS = {"127.0.0.1": "127.0.0.1", "localhost": "127.0.0.1"}
 
 class UrlRefused(ValueError):
     """The URL may not receive webhooks; the message says why, in the caller's terms."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where a delivery goes: the checked addresses to connect to, and what to send as Host."""
-
-    scheme: str
-    host: str  # as written in the URL (for Host and TLS SNI)
-    port: int
-    path: str  # path and query, never empty
-    addresses: tuple[str, ...]  # every address the host resolved to, all checked
 
 
 def system_resolver(host: str, port: int) -> list[str]:

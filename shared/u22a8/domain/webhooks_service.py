@@ -11,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 from u22a8.config import get_settings
 from u22a8.data import webhook_queue, webhook_secrets, webhooks_repo
 from u22a8.domain import clock, webhook_urls
-from u22a8.domain.errors import FieldError, InvalidInput, WebhookLimitReached, WebhookNotFound
-from u22a8.domain.webhook import (
+from u22a8.domain.webhook_delivery import delivery_message, new_event_id
+from u22a8.domain.webhook_signing import new_secret
+from u22a8.entities.errors import FieldError, InvalidInput, WebhookLimitReached, WebhookNotFound
+from u22a8.entities.webhook import (
     PING,
     DeliveryPage,
     NewWebhook,
@@ -23,8 +25,6 @@ from u22a8.domain.webhook import (
     new_webhook_id,
     require_valid_webhook_id,
 )
-from u22a8.domain.webhook_delivery import delivery_message, new_event_id
-from u22a8.domain.webhook_signing import new_secret
 
 PREVIOUS_SECRET_SIGNS_FOR = timedelta(hours=24)
 # Endpoints per namespace: every event fans out to each, so the count bounds an event's cost.

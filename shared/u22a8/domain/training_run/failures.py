@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from u22a8.domain.model import OperationError
+from u22a8.entities.model import OperationError
 
 #: Class name of an error raised on purpose, to its stable code. The trainer's errors
 #: (``u22a8.training.errors``) and ours (``u22a8.domain.training_run.errors``).

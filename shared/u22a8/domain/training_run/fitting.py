@@ -11,7 +11,6 @@ from u22a8 import training as trainer
 from u22a8.data import artifacts, training_repo, versions_repo
 from u22a8.data.training_repo import RunModel, RunNotCurrent
 from u22a8.domain import events
-from u22a8.domain.model import ModelState
 from u22a8.domain.training_run import results, snapshot
 from u22a8.domain.training_run.errors import (
     RunSuperseded,
@@ -19,6 +18,7 @@ from u22a8.domain.training_run.errors import (
     ZeroDataRetentionOn,
 )
 from u22a8.domain.training_run.step import BadPayload, integer, mapping, text
+from u22a8.entities.model import ModelState
 from u22a8.observability import logger
 from u22a8.training import (
     EFFORTS,

@@ -12,11 +12,11 @@ from u22a8.data import artifacts, inline_artifacts, training_repo
 from u22a8.data.training_repo import PublishConflict, RetentionTurnedOn, RunNotCurrent
 from u22a8.domain import events, runs_service, versions_service
 from u22a8.domain.clock import utc_now
-from u22a8.domain.model import ModelState
 from u22a8.domain.training_run import failures, snapshot
 from u22a8.domain.training_run.errors import RunSuperseded, StepFailed, ZeroDataRetentionOn
 from u22a8.domain.training_run.step import integer, mapping, text
-from u22a8.domain.version import MAX_VERSION, Version
+from u22a8.entities.model import ModelState
+from u22a8.entities.version import MAX_VERSION, Version
 from u22a8.observability import logger
 
 # Publish re-reads the model when its version count moved between the read and the write.

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from u22a8.domain.errors import FieldError, InvalidInput
+from u22a8.entities.errors import FieldError, InvalidInput
 
 WEBHOOK_ID_PREFIX = "wh_"
 WEBHOOK_ID_PATTERN = r"^wh_[0-9a-f]{24}$"
@@ -141,3 +141,14 @@ def require_valid_webhook_id(webhook_id: str) -> str:
             ],
         )
     return webhook_id
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a delivery goes: the checked addresses to connect to, and what to send as Host."""
+
+    scheme: str
+    host: str  # as written in the URL (for Host and TLS SNI)
+    port: int
+    path: str  # path and query, never empty
+    addresses: tuple[str, ...]  # every address the host resolved to, all checked

@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
-from u22a8.domain.errors import FieldError, InvalidInput
-from u22a8.domain.model import OperationError
+from u22a8.entities.errors import FieldError, InvalidInput
+from u22a8.entities.model import OperationError
 
 RUN_ID_PREFIX = "run_"
 RUN_ID_PATTERN = r"^run_[0-9a-f]{20}$"

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from u22a8.domain.errors import FieldError, InvalidInput
+from u22a8.entities.errors import FieldError, InvalidInput
 
 # Version numbers are stored zero-padded to six digits (``VERSION#000042``) so that string order
 # is numeric order; a number that does not fit could never have been published.

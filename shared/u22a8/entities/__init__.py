@@ -1,0 +1,1 @@
+"""The entities and errors every layer shares: plain dataclasses, enums and checks, no I/O."""
