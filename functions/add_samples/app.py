@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from u22a8.api import idempotency
+from u22a8.api import idempotency, routes
 from u22a8.api.http import (
     caller_namespace,
     header,
@@ -26,7 +26,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.post("/v1/models/<handle>/samples")
+@routes.register(app, routes.ADD_SAMPLES)
 def add_samples(handle: str) -> Response[str]:
     namespace = caller_namespace(app)
     key = idempotency.validated_key(header(app, idempotency.IDEMPOTENCY_HEADER))

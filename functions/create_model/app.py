@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from u22a8.api import idempotency
+from u22a8.api import idempotency, routes
 from u22a8.api.http import (
     caller_namespace,
     header,
@@ -34,7 +34,7 @@ _READ_ONLY_ON_CREATE = {
 }
 
 
-@app.post("/v1/models")
+@routes.register(app, routes.CREATE_MODEL)
 def create_model() -> Response[str]:
     namespace = caller_namespace(app)
     key = idempotency.validated_key(header(app, idempotency.IDEMPOTENCY_HEADER))

@@ -9,6 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from u22a8.api import routes
 from u22a8.api.http import (
     caller_namespace,
     json_body,
@@ -26,7 +27,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.post("/v1/webhooks")
+@routes.register(app, routes.CREATE_WEBHOOK)
 def create_webhook() -> Response[str]:
     body = parse_body(json_body(app), CREATE_WEBHOOK_BODY, READ_ONLY_WEBHOOK_FIELDS)
     created = webhooks_service.create_webhook(

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from u22a8.api import routes
 from u22a8.api.http import caller_namespace, make_resolver
 from u22a8.api.responses import model_response
 from u22a8.domain import models_service
@@ -16,7 +17,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.get("/v1/models/<handle>")
+@routes.register(app, routes.GET_MODEL)
 def get_model(handle: str) -> Response[str]:
     return model_response(models_service.get_model(caller_namespace(app), handle))
 

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from u22a8.api import routes
 from u22a8.api.http import caller_namespace, json_response, make_resolver
 from u22a8.api.pagination import page_params
 from u22a8.api.run_mapping import run_page
@@ -17,7 +18,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.get("/v1/models/<handle>/runs")
+@routes.register(app, routes.LIST_RUNS)
 def list_runs(handle: str) -> Response[str]:
     limit, cursor = page_params(app.current_event.query_string_parameters or {})
     page = runs_service.list_runs(caller_namespace(app), handle, limit, cursor)

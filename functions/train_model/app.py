@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from u22a8.api import idempotency
+from u22a8.api import idempotency, routes
 from u22a8.api.http import (
     caller_namespace,
     header,
@@ -31,7 +31,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.post("/v1/models/<handle>/train")
+@routes.register(app, routes.TRAIN_MODEL)
 def train(handle: str) -> Response[str]:
     namespace = caller_namespace(app)
     require_visible(handle, namespace)
