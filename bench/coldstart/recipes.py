@@ -25,6 +25,7 @@ from local import resources, template
 from local.gateway import API_ID
 from u22a8.api import routes
 from u22a8.api.routes import Route
+from u22a8.effort import EFFORTS
 
 
 def method_arn(method: str, path: str) -> str:
@@ -170,7 +171,7 @@ def _delete_tag(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
 def _train(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     handle = f"{NAMESPACE}.train-{tag}"
     seed_model(handle)  # a draft model: the claim succeeds and one execution starts
-    return proxy_event(route, seeds, {"handle": handle}, {"effort": "low"})
+    return proxy_event(route, seeds, {"handle": handle}, {"effort": EFFORTS[0]})  # the cheapest
 
 
 def _list_runs(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:

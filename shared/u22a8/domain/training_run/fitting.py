@@ -19,12 +19,11 @@ from u22a8.domain.training_run.errors import (
     ZeroDataRetentionOn,
 )
 from u22a8.domain.training_run.step import BadPayload, integer, mapping, text
+from u22a8.effort import DEFAULT_EFFORT, EFFORTS, Effort
 from u22a8.observability import logger
 from u22a8.training import (
-    EFFORTS,
     OBJECTIVE_NAME,
     CandidateResult,
-    Effort,
     FeatureCache,
     LabelledSample,
     TrainingError,
@@ -39,7 +38,6 @@ from u22a8.training import (
 
 #: Errors whose class name and message ``Record failure`` shows to the user as they are.
 USER_ERRORS: tuple[type[Exception], ...] = (TrainingError,)
-DEFAULT_EFFORT: Effort = "medium"
 
 
 @dataclass
