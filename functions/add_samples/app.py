@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from u22a8.api import idempotency, routes
+from u22a8.api import idempotency
 from u22a8.api.http import (
     caller_namespace,
     header,
@@ -18,6 +18,7 @@ from u22a8.api.http import (
     make_resolver,
     parse_body,
 )
+from u22a8.api.routes import ADD_SAMPLES, register
 from u22a8.api.sample_mapping import new_samples
 from u22a8.api.sample_schemas import ADD_SAMPLES_BODY
 from u22a8.domain import samples_service
@@ -26,7 +27,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@routes.register(app, routes.ADD_SAMPLES)
+@register(app, ADD_SAMPLES)
 def add_samples(handle: str) -> Response[str]:
     namespace = caller_namespace(app)
     key = idempotency.validated_key(header(app, idempotency.IDEMPOTENCY_HEADER))

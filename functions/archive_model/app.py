@@ -9,9 +9,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from u22a8.api import routes
 from u22a8.api.http import caller_namespace, header, make_resolver
 from u22a8.api.responses import model_response
+from u22a8.api.routes import ARCHIVE_MODEL, register
 from u22a8.domain import archive_service
 from u22a8.domain.handles import require_visible
 from u22a8.domain.model import parse_if_match
@@ -20,7 +20,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@routes.register(app, routes.ARCHIVE_MODEL)
+@register(app, ARCHIVE_MODEL)
 def archive_model(handle: str) -> Response[str]:
     namespace = caller_namespace(app)
     require_visible(handle, namespace)  # 422 or 404 for the handle before the If-Match

@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from u22a8.api import idempotency, routes
+from u22a8.api import idempotency
 from u22a8.api.http import (
     caller_namespace,
     header,
@@ -20,6 +20,7 @@ from u22a8.api.http import (
     public_path,
 )
 from u22a8.api.mapping import READ_ONLY_MODEL_FIELDS, model_resource, new_model
+from u22a8.api.routes import CREATE_MODEL, register
 from u22a8.api.schemas import CREATE_MODEL_BODY
 from u22a8.config import get_settings
 from u22a8.domain import models_service
@@ -34,7 +35,7 @@ _READ_ONLY_ON_CREATE = {
 }
 
 
-@routes.register(app, routes.CREATE_MODEL)
+@register(app, CREATE_MODEL)
 def create_model() -> Response[str]:
     namespace = caller_namespace(app)
     key = idempotency.validated_key(header(app, idempotency.IDEMPOTENCY_HEADER))

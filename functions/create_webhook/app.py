@@ -9,7 +9,6 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from u22a8.api import routes
 from u22a8.api.http import (
     caller_namespace,
     json_body,
@@ -18,6 +17,7 @@ from u22a8.api.http import (
     parse_body,
     public_path,
 )
+from u22a8.api.routes import CREATE_WEBHOOK, register
 from u22a8.api.webhook_mapping import events_of, webhook_with_secret
 from u22a8.api.webhook_schemas import CREATE_WEBHOOK_BODY, READ_ONLY_WEBHOOK_FIELDS
 from u22a8.config import get_settings
@@ -27,7 +27,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@routes.register(app, routes.CREATE_WEBHOOK)
+@register(app, CREATE_WEBHOOK)
 def create_webhook() -> Response[str]:
     body = parse_body(json_body(app), CREATE_WEBHOOK_BODY, READ_ONLY_WEBHOOK_FIELDS)
     created = webhooks_service.create_webhook(

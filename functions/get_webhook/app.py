@@ -8,8 +8,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from u22a8.api import routes
 from u22a8.api.http import caller_namespace, json_response, make_resolver
+from u22a8.api.routes import GET_WEBHOOK, register
 from u22a8.api.webhook_mapping import webhook_resource
 from u22a8.domain import webhooks_service
 from u22a8.observability import logger, metrics
@@ -17,7 +17,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@routes.register(app, routes.GET_WEBHOOK)
+@register(app, GET_WEBHOOK)
 def get_webhook(id: str) -> Response[str]:
     webhook = webhooks_service.get_webhook(caller_namespace(app), id)
     return json_response(200, webhook_resource(webhook))

@@ -8,9 +8,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from u22a8.api import routes
 from u22a8.api.http import caller_namespace, json_response, make_resolver
 from u22a8.api.pagination import page_params
+from u22a8.api.routes import LIST_WEBHOOK_DELIVERIES, register
 from u22a8.api.webhook_mapping import delivery_page
 from u22a8.domain import webhooks_service
 from u22a8.observability import logger, metrics
@@ -18,7 +18,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@routes.register(app, routes.LIST_WEBHOOK_DELIVERIES)
+@register(app, LIST_WEBHOOK_DELIVERIES)
 def list_webhook_deliveries(id: str) -> Response[str]:
     limit, cursor = page_params(app.current_event.query_string_parameters or {})
     page = webhooks_service.list_deliveries(caller_namespace(app), id, limit, cursor)

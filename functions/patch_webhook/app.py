@@ -9,8 +9,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from u22a8.api import media_types, routes
+from u22a8.api import media_types
 from u22a8.api.http import caller_namespace, json_body, json_response, make_resolver, parse_body
+from u22a8.api.routes import PATCH_WEBHOOK, register
 from u22a8.api.webhook_mapping import changes_from_patch, webhook_resource
 from u22a8.api.webhook_schemas import PATCH_WEBHOOK_BODY, READ_ONLY_WEBHOOK_FIELDS
 from u22a8.domain import webhooks_service
@@ -20,7 +21,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@routes.register(app, routes.PATCH_WEBHOOK)
+@register(app, PATCH_WEBHOOK)
 def patch_webhook(id: str) -> Response[str]:
     require_valid_webhook_id(id)
     patch = parse_body(

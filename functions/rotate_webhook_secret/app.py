@@ -10,8 +10,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from u22a8.api import routes
 from u22a8.api.http import caller_namespace, json_body, json_response, make_resolver, parse_body
+from u22a8.api.routes import ROTATE_WEBHOOK_SECRET, register
 from u22a8.api.webhook_mapping import webhook_with_secret
 from u22a8.api.webhook_schemas import EMPTY_BODY
 from u22a8.domain import webhooks_service
@@ -20,7 +20,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@routes.register(app, routes.ROTATE_WEBHOOK_SECRET)
+@register(app, ROTATE_WEBHOOK_SECRET)
 def rotate_webhook_secret(id: str) -> Response[str]:
     parse_body(json_body(app), EMPTY_BODY)
     rotated = webhooks_service.rotate_secret(caller_namespace(app), id)

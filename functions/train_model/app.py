@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from u22a8.api import idempotency, routes
+from u22a8.api import idempotency
 from u22a8.api.http import (
     caller_namespace,
     header,
@@ -20,6 +20,7 @@ from u22a8.api.http import (
     parse_body,
     public_path,
 )
+from u22a8.api.routes import TRAIN_MODEL, register
 from u22a8.api.run_mapping import train_request
 from u22a8.api.run_schemas import TRAIN_BODY
 from u22a8.config import get_settings
@@ -31,7 +32,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@routes.register(app, routes.TRAIN_MODEL)
+@register(app, TRAIN_MODEL)
 def train(handle: str) -> Response[str]:
     namespace = caller_namespace(app)
     require_visible(handle, namespace)

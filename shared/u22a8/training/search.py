@@ -14,7 +14,7 @@ model's header needs no numpy.
 
 from __future__ import annotations
 
-from u22a8.effort import EFFORTS, Effort
+from u22a8.effort import DEFAULT_EFFORT, EFFORTS, Effort
 from u22a8.scoring.params import (
     DEFAULT_CALIBRATION_L2,
     PROTOTYPES,
@@ -28,6 +28,7 @@ from .features import FeatureConfig
 __all__ = [
     "BLOCKS",
     "DEFAULT_CALIBRATION_L2",
+    "DEFAULT_EFFORT",
     "EFFORTS",
     "PROTOTYPES",
     "SHORT_CHARS",

@@ -19,11 +19,13 @@ from u22a8.domain.training_run.errors import (
     ZeroDataRetentionOn,
 )
 from u22a8.domain.training_run.step import BadPayload, integer, mapping, text
-from u22a8.effort import DEFAULT_EFFORT, EFFORTS, Effort
 from u22a8.observability import logger
 from u22a8.training import (
+    DEFAULT_EFFORT,
+    EFFORTS,
     OBJECTIVE_NAME,
     CandidateResult,
+    Effort,
     FeatureCache,
     LabelledSample,
     TrainingError,
