@@ -53,8 +53,7 @@ for _path in (ROOT, ROOT / "shared"):
         sys.path.insert(0, str(_path))
 
 from local.synthetic import labelled_samples  # noqa: E402
-from u22a8.effort import DEFAULT_EFFORT, EFFORTS, Effort  # noqa: E402
-from u22a8.training import plan_candidates  # noqa: E402
+from u22a8.training import Effort, plan_candidates  # noqa: E402
 
 CRITERIA = ("Clarity", "Flow")
 UPLOAD_BATCH = 500  # the API's limit per POST …/samples
@@ -291,13 +290,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--sizes", default="1000,10000,100000", help="sample counts, comma-separated"
     )
-    parser.add_argument("--efforts", default=DEFAULT_EFFORT, help="efforts, comma-separated")
-    parser.add_argument("--max", action="store_true", help=f"also run effort '{EFFORTS[-1]}'")
+    parser.add_argument("--efforts", default="medium", help="efforts, comma-separated")
+    parser.add_argument("--max", action="store_true", help="also run effort 'max'")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
-    efforts = [e for e in args.efforts.split(",") if e] + ([EFFORTS[-1]] if args.max else [])
-    if unknown := sorted(set(efforts) - set(EFFORTS)):
-        parser.error(f"unknown efforts {unknown}; the levels are {', '.join(EFFORTS)}")
+    efforts = [e for e in args.efforts.split(",") if e] + (["max"] if args.max else [])
 
     results: list[RunResult] = []
     with (
