@@ -16,7 +16,8 @@ bus and state machine are created in it (without moto's execution engine, so an 
 stays running) and seeded with what each request needs (a real API key for the authorizer; models,
 samples, versions, tags and runs for the routes). Each route's request comes from ``RECIPES``
 (``bench/coldstart/recipes.py``)
-(keyed by method and path); a route without a recipe is listed as not measured. Calls are counted
+(keyed by the registry's routes, ``u22a8.api.routes``); a route without a recipe is listed as not
+measured. Calls are counted
 twice: by the child, on ``before-call`` / ``before-send`` events of boto3's default session
 (registered before the handler is imported), and by the server, which sees every request whatever
 session sent it.

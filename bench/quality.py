@@ -40,6 +40,7 @@ for _path in (ROOT, ROOT / "shared"):
 
 from bench import npm_dataset  # noqa: E402
 from bench.training import Client, local_stack  # noqa: E402
+from u22a8.effort import EFFORTS  # noqa: E402
 from u22a8.training import (  # noqa: E402
     FeatureCache,
     TrainingParams,
@@ -169,10 +170,12 @@ def budget_cost(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--samples", type=int, default=10_000, help="labelled samples in all")
-    parser.add_argument("--efforts", default="low,medium,high,max", help="comma-separated")
+    parser.add_argument("--efforts", default=",".join(EFFORTS), help="comma-separated")
     parser.add_argument("--no-budget", action="store_true", help="skip the weight-budget part")
     args = parser.parse_args(argv)
     efforts = [e for e in args.efforts.split(",") if e]
+    if unknown := sorted(set(efforts) - set(EFFORTS)):
+        parser.error(f"unknown efforts {unknown}; the levels are {', '.join(EFFORTS)}")
 
     samples = npm_dataset.labelled_sample(args.samples)
     train, test = npm_dataset.split(samples)

@@ -62,6 +62,7 @@ from moto import mock_aws  # noqa: E402
 
 from local import resources  # noqa: E402
 from local.synthetic import labelled_samples  # noqa: E402
+from u22a8.api import routes  # noqa: E402
 
 NAMESPACE = "bench"
 HANDLE = f"{NAMESPACE}.scored"
@@ -156,11 +157,12 @@ def create_model(handle: str, criteria: Sequence[str]) -> None:
 
 def score_event(handle: str, texts: list[str]) -> dict[str, Any]:
     """A REST (v1) proxy event as API Gateway sends it once the authorizer allowed the key."""
-    path = f"/v1/models/{handle}/score"
+    route = routes.SCORE_TEXTS
+    path = route.path.replace("{handle}", handle)
     return {
-        "resource": "/v1/models/{handle}/score",
+        "resource": route.path,
         "path": path,
-        "httpMethod": "POST",
+        "httpMethod": route.method,
         "headers": {"Content-Type": "application/json"},
         "multiValueHeaders": {"Content-Type": ["application/json"]},
         "queryStringParameters": None,
@@ -168,8 +170,8 @@ def score_event(handle: str, texts: list[str]) -> dict[str, Any]:
         "pathParameters": {"handle": handle},
         "stageVariables": None,
         "requestContext": {
-            "resourcePath": "/v1/models/{handle}/score",
-            "httpMethod": "POST",
+            "resourcePath": route.path,
+            "httpMethod": route.method,
             "path": f"/prod{path}",
             "stage": "prod",
             "requestId": str(uuid.uuid4()),

@@ -1,7 +1,7 @@
 """The request each route is measured with: API Gateway proxy events built from ``RECIPES``.
 
-Each recipe is the common, successful request of its route (keyed by method and path); a route of
-the template without one is reported as not measured.
+Each recipe is the common, successful request of its route (keyed by the route of the registry,
+``u22a8.api.routes``); a route without one is reported as not measured.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from bench.coldstart.seeds import (
 )
 from local import resources, template
 from local.gateway import API_ID
+from u22a8.api import routes
+from u22a8.api.routes import Route
+from u22a8.effort import EFFORTS
 
 
 def method_arn(method: str, path: str) -> str:
@@ -32,7 +35,7 @@ def method_arn(method: str, path: str) -> str:
 
 
 def proxy_event(
-    route: template.Route,
+    route: Route,
     seeds: Seeds,
     path_parameters: Mapping[str, str] | None = None,
     body: Any = None,
@@ -92,94 +95,94 @@ def proxy_event(
 # to delete) get their own, seeded by the recipe before the child starts.
 
 
-def _create_model(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _create_model(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     body = {"handle": f"{NAMESPACE}.create-{tag}", "criteria": list(CRITERIA)}
     return proxy_event(route, seeds, body=body)
 
 
-def _create_model_idempotent(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _create_model_idempotent(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     body = {"handle": f"{NAMESPACE}.idem-{tag}", "criteria": list(CRITERIA)}
     key = {"Idempotency-Key": f"bench-{tag}-{uuid.uuid4().hex}"}
     return proxy_event(route, seeds, body=body, extra_headers=key)
 
 
-def _list_models(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _list_models(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     return proxy_event(route, seeds)
 
 
-def _get_model(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _get_model(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     return proxy_event(route, seeds, {"handle": seeds.read_handle})
 
 
-def _patch_model(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _patch_model(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     body = {"description": f"patched in run {tag}"}  # non-empty: one conditional UpdateItem
     return proxy_event(route, seeds, {"handle": seeds.patch_handle}, body)
 
 
-def _archive_model(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _archive_model(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     handle = f"{NAMESPACE}.archive-{tag}"
     seed_model(handle)  # archiving a live model is the common case
     return proxy_event(route, seeds, {"handle": handle})
 
 
-def _add_samples(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _add_samples(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     body = {"samples": [{"text": f"sample of run {tag}", "scores": {CRITERIA[0]: 0.8}}]}
     return proxy_event(route, seeds, {"handle": seeds.samples_handle}, body)
 
 
-def _list_samples(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _list_samples(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     return proxy_event(route, seeds, {"handle": seeds.samples_handle})
 
 
-def _score(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _score(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     body = {"texts": [f"A clear and plain text of run {tag}.", "Leverage the paradigm."]}
     return proxy_event(route, seeds, {"handle": seeds.score_handle}, body)
 
 
-def _score_from_s3(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _score_from_s3(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     body = {"texts": [f"A clear and plain text of run {tag}.", "Leverage the paradigm."]}
     return proxy_event(route, seeds, {"handle": seeds.large_score_handle}, body)
 
 
-def _delete_sample(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _delete_sample(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     (sample_id,) = seed_samples(seeds.samples_handle, 1)
     return proxy_event(route, seeds, {"handle": seeds.samples_handle, "sample_id": sample_id})
 
 
-def _list_versions(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _list_versions(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     return proxy_event(route, seeds, {"handle": seeds.versions_handle})
 
 
-def _get_version(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _get_version(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     return proxy_event(route, seeds, {"handle": seeds.versions_handle, "n": "1"})
 
 
-def _put_tag(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _put_tag(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     path = {"handle": seeds.versions_handle, "tag": f"put-{tag}"}  # a new tag each run
     return proxy_event(route, seeds, path, {"version": 1})
 
 
-def _delete_tag(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _delete_tag(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     name = f"delete-{tag}"
     seed_tag(seeds.versions_handle, name)  # removing an existing tag is the common case
     return proxy_event(route, seeds, {"handle": seeds.versions_handle, "tag": name})
 
 
-def _train(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _train(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     handle = f"{NAMESPACE}.train-{tag}"
     seed_model(handle)  # a draft model: the claim succeeds and one execution starts
-    return proxy_event(route, seeds, {"handle": handle}, {"effort": "low"})
+    return proxy_event(route, seeds, {"handle": handle}, {"effort": EFFORTS[0]})  # the cheapest
 
 
-def _list_runs(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _list_runs(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     return proxy_event(route, seeds, {"handle": seeds.runs_handle})
 
 
-def _get_run(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _get_run(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     return proxy_event(route, seeds, {"handle": seeds.runs_handle, "run_id": seeds.run_id})
 
 
-def _cancel_run(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _cancel_run(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     handle = f"{NAMESPACE}.cancel-{tag}"
     seed_model(handle)  # a cancelled run cannot be cancelled again: a running one per run
     return proxy_event(route, seeds, {"handle": handle, "run_id": seed_run(handle)})
@@ -195,27 +198,27 @@ def _seed_webhook() -> str:
     return created.webhook.webhook_id
 
 
-def _create_webhook(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _create_webhook(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     return proxy_event(route, seeds, body={"url": WEBHOOK_URL, "events": ["run.succeeded"]})
 
 
-def _list_webhooks(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _list_webhooks(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     _seed_webhook()
     return proxy_event(route, seeds)
 
 
-def _webhook(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _webhook(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     """A request on a fresh endpoint (get, delete, rotate-secret, ping, deliveries)."""
     return proxy_event(route, seeds, {"id": _seed_webhook()})
 
 
-def _patch_webhook(route: template.Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _patch_webhook(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     return proxy_event(route, seeds, {"id": _seed_webhook()}, {"description": f"run {tag}"})
 
 
 @dataclass(frozen=True)
 class Recipe:
-    make: Callable[[template.Route, Seeds, str], dict[str, Any]]
+    make: Callable[[Route, Seeds, str], dict[str, Any]]
     status: int
     calls: dict[str, int] | None = None  # the issue's target for this request, if it sets one
     variant: str = ""  # set when a route is measured more than once
@@ -223,21 +226,21 @@ class Recipe:
     judged: bool = True
 
 
-RECIPES: dict[tuple[str, str], tuple[Recipe, ...]] = {
-    ("POST", "/v1/models"): (
+RECIPES: dict[Route, tuple[Recipe, ...]] = {
+    routes.CREATE_MODEL: (
         Recipe(_create_model, 201, {"dynamodb.PutItem": 1}),
         # A separate row: this path loads Powertools idempotency and writes its record.
         Recipe(_create_model_idempotent, 201, variant="Idempotency-Key"),
     ),
-    ("GET", "/v1/models"): (Recipe(_list_models, 200),),
-    ("GET", "/v1/models/{handle}"): (Recipe(_get_model, 200, {"dynamodb.GetItem": 1}),),
-    ("PATCH", "/v1/models/{handle}"): (Recipe(_patch_model, 200, {"dynamodb.UpdateItem": 1}),),
-    ("DELETE", "/v1/models/{handle}"): (Recipe(_archive_model, 200),),
-    ("POST", "/v1/models/{handle}/samples"): (Recipe(_add_samples, 201),),
-    ("GET", "/v1/models/{handle}/samples"): (Recipe(_list_samples, 200),),
-    ("DELETE", "/v1/models/{handle}/samples/{sample_id}"): (Recipe(_delete_sample, 204),),
+    routes.LIST_MODELS: (Recipe(_list_models, 200),),
+    routes.GET_MODEL: (Recipe(_get_model, 200, {"dynamodb.GetItem": 1}),),
+    routes.PATCH_MODEL: (Recipe(_patch_model, 200, {"dynamodb.UpdateItem": 1}),),
+    routes.ARCHIVE_MODEL: (Recipe(_archive_model, 200),),
+    routes.ADD_SAMPLES: (Recipe(_add_samples, 201),),
+    routes.LIST_SAMPLES: (Recipe(_list_samples, 200),),
+    routes.DELETE_SAMPLE: (Recipe(_delete_sample, 204),),
     # The first request of a container loads the active version: the model item and the artifact.
-    ("POST", "/v1/models/{handle}/score"): (
+    routes.SCORE_TEXTS: (
         Recipe(_score, 200, {"dynamodb.GetItem": 1, "dynamodb.Query": 1}),
         Recipe(
             _score_from_s3,
@@ -247,23 +250,23 @@ RECIPES: dict[tuple[str, str], tuple[Recipe, ...]] = {
             judged=False,
         ),
     ),
-    ("GET", "/v1/models/{handle}/versions"): (Recipe(_list_versions, 200),),
-    ("GET", "/v1/models/{handle}/versions/{n}"): (Recipe(_get_version, 200),),
-    ("PUT", "/v1/models/{handle}/tags/{tag}"): (Recipe(_put_tag, 200),),
-    ("DELETE", "/v1/models/{handle}/tags/{tag}"): (Recipe(_delete_tag, 200),),
-    ("POST", "/v1/models/{handle}/train"): (Recipe(_train, 202),),
-    ("GET", "/v1/models/{handle}/runs"): (Recipe(_list_runs, 200),),
-    ("GET", "/v1/models/{handle}/runs/{run_id}"): (Recipe(_get_run, 200),),
-    ("POST", "/v1/models/{handle}/runs/{run_id}/cancel"): (Recipe(_cancel_run, 200),),
-    ("POST", "/v1/webhooks"): (
+    routes.LIST_VERSIONS: (Recipe(_list_versions, 200),),
+    routes.GET_VERSION: (Recipe(_get_version, 200),),
+    routes.PUT_TAG: (Recipe(_put_tag, 200),),
+    routes.DELETE_TAG: (Recipe(_delete_tag, 200),),
+    routes.TRAIN_MODEL: (Recipe(_train, 202),),
+    routes.LIST_RUNS: (Recipe(_list_runs, 200),),
+    routes.GET_RUN: (Recipe(_get_run, 200),),
+    routes.CANCEL_RUN: (Recipe(_cancel_run, 200),),
+    routes.CREATE_WEBHOOK: (
         Recipe(_create_webhook, 201, {"kms.Encrypt": 1, "dynamodb.TransactWriteItems": 1}),
     ),
-    ("GET", "/v1/webhooks"): (Recipe(_list_webhooks, 200),),
-    ("GET", "/v1/webhooks/{id}"): (Recipe(_webhook, 200, {"dynamodb.GetItem": 1}),),
-    ("PATCH", "/v1/webhooks/{id}"): (Recipe(_patch_webhook, 200, {"dynamodb.UpdateItem": 1}),),
-    ("DELETE", "/v1/webhooks/{id}"): (Recipe(_webhook, 204),),
-    ("POST", "/v1/webhooks/{id}/rotate-secret"): (Recipe(_webhook, 200),),
-    ("POST", "/v1/webhooks/{id}/ping"): (Recipe(_webhook, 202),),
-    ("GET", "/v1/webhooks/{id}/deliveries"): (Recipe(_webhook, 200),),
+    routes.LIST_WEBHOOKS: (Recipe(_list_webhooks, 200),),
+    routes.GET_WEBHOOK: (Recipe(_webhook, 200, {"dynamodb.GetItem": 1}),),
+    routes.PATCH_WEBHOOK: (Recipe(_patch_webhook, 200, {"dynamodb.UpdateItem": 1}),),
+    routes.DELETE_WEBHOOK: (Recipe(_webhook, 204),),
+    routes.ROTATE_WEBHOOK_SECRET: (Recipe(_webhook, 200),),
+    routes.PING_WEBHOOK: (Recipe(_webhook, 202),),
+    routes.LIST_WEBHOOK_DELIVERIES: (Recipe(_webhook, 200),),
 }
 AUTHORIZER_CALLS = {"dynamodb.GetItem": 1}

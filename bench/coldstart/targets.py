@@ -1,5 +1,6 @@
-"""What the benchmark measures: one target per function of the template (per route and variant),
-each with its event factory and the targets it is held to."""
+"""What the benchmark measures: one target per function of the template (per route of the
+registry, ``u22a8.api.routes``, and variant), each with its event factory and the targets it is
+held to."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 from bench.coldstart.recipes import AUTHORIZER_CALLS, RECIPES, Recipe, method_arn
 from bench.coldstart.seeds import Seeds
 from local import template
+from u22a8.api import routes
+from u22a8.api.routes import Route
 
 EventFactory = Callable[[str], dict[str, Any]]  # run tag -> event (seeding what it needs)
 
@@ -26,7 +29,7 @@ class Target:
     judged: bool = True  # held to the ratio target
 
 
-def _recipe_event(recipe: Recipe, route: template.Route, seeds: Seeds) -> EventFactory:
+def _recipe_event(recipe: Recipe, route: Route, seeds: Seeds) -> EventFactory:
     def make(tag: str) -> dict[str, Any]:
         return recipe.make(route, seeds, tag)
 
@@ -41,8 +44,9 @@ def _constant_event(event: dict[str, Any]) -> EventFactory:
 
 
 def discover_targets(seeds: Seeds, names: dict[str, str]) -> tuple[list[Target], list[str]]:
-    """Targets for every function of the template (its routes, or the authorizer's TOKEN event),
-    and the routes that could not be measured because no request recipe exists for them."""
+    """Targets for every function of the template (its routes in the registry, or the
+    authorizer's TOKEN event), and the routes that could not be measured because no request
+    recipe exists for them."""
     authorizer = template.authorizer()
     targets: list[Target] = []
     unmeasured: list[str] = []
@@ -52,7 +56,7 @@ def discover_targets(seeds: Seeds, names: dict[str, str]) -> tuple[list[Target],
             token = {
                 "type": "TOKEN",
                 "authorizationToken": f"Bearer {seeds.key}",
-                "methodArn": method_arn("GET", "/v1/models"),
+                "methodArn": method_arn(routes.LIST_MODELS.method, routes.LIST_MODELS.path),
             }
             kind = f"TOKEN authorizer ({authorizer.header})"
             targets.append(
@@ -61,10 +65,11 @@ def discover_targets(seeds: Seeds, names: dict[str, str]) -> tuple[list[Target],
                 )
             )
             continue
-        if not spec.routes:
+        served = routes.of_function(logical_id)
+        if not served:
             unmeasured.append(f"{logical_id}: no API route and not the authorizer")
-        for route in spec.routes:
-            recipes = RECIPES.get((route.method, route.path))
+        for route in served:
+            recipes = RECIPES.get(route)
             if not recipes:
                 unmeasured.append(
                     f"{logical_id} ({route.method} {route.path}): no request recipe; add one to "

@@ -18,6 +18,7 @@ from u22a8.api.http import (
     make_resolver,
     parse_body,
 )
+from u22a8.api.routes import ADD_SAMPLES, register
 from u22a8.api.sample_mapping import new_samples
 from u22a8.api.sample_schemas import ADD_SAMPLES_BODY
 from u22a8.domain import samples_service
@@ -26,7 +27,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.post("/v1/models/<handle>/samples")
+@register(app, ADD_SAMPLES)
 def add_samples(handle: str) -> Response[str]:
     namespace = caller_namespace(app)
     key = idempotency.validated_key(header(app, idempotency.IDEMPOTENCY_HEADER))

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from u22a8.api.etags import parse_if_match
 from u22a8.api.http import caller_namespace, header, make_resolver
 from u22a8.api.responses import model_response
+from u22a8.api.routes import ARCHIVE_MODEL, register
 from u22a8.domain import archive_service
 from u22a8.domain.handles import require_visible
 from u22a8.observability import logger, metrics
@@ -19,7 +20,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.delete("/v1/models/<handle>")
+@register(app, ARCHIVE_MODEL)
 def archive_model(handle: str) -> Response[str]:
     namespace = caller_namespace(app)
     require_visible(handle, namespace)  # 422 or 404 for the handle before the If-Match

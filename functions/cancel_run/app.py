@@ -11,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, json_response, make_resolver
+from u22a8.api.routes import CANCEL_RUN, register
 from u22a8.api.run_mapping import run_resource
 from u22a8.domain import runs_service
 from u22a8.observability import logger, metrics
@@ -18,7 +19,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.post("/v1/models/<handle>/runs/<run_id>/cancel")
+@register(app, CANCEL_RUN)
 def cancel_run(handle: str, run_id: str) -> Response[str]:
     run = runs_service.cancel_run(caller_namespace(app), handle, run_id)
     metrics.add_metric(name="RunsCancelled", unit=MetricUnit.Count, value=1)

@@ -21,6 +21,7 @@ from u22a8.api.http import (
     public_path,
 )
 from u22a8.api.mapping import READ_ONLY_MODEL_FIELDS, model_resource, new_model
+from u22a8.api.routes import CREATE_MODEL, register
 from u22a8.api.schemas import CREATE_MODEL_BODY
 from u22a8.config import get_settings
 from u22a8.domain import models_service
@@ -35,7 +36,7 @@ _READ_ONLY_ON_CREATE = {
 }
 
 
-@app.post("/v1/models")
+@register(app, CREATE_MODEL)
 def create_model() -> Response[str]:
     namespace = caller_namespace(app)
     key = idempotency.validated_key(header(app, idempotency.IDEMPOTENCY_HEADER))

@@ -17,6 +17,7 @@ from u22a8.api.http import (
     parse_body,
     public_path,
 )
+from u22a8.api.routes import CREATE_WEBHOOK, register
 from u22a8.api.webhook_mapping import events_of, webhook_with_secret
 from u22a8.api.webhook_schemas import CREATE_WEBHOOK_BODY, READ_ONLY_WEBHOOK_FIELDS
 from u22a8.config import get_settings
@@ -26,7 +27,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.post("/v1/webhooks")
+@register(app, CREATE_WEBHOOK)
 def create_webhook() -> Response[str]:
     body = parse_body(json_body(app), CREATE_WEBHOOK_BODY, READ_ONLY_WEBHOOK_FIELDS)
     created = webhooks_service.create_webhook(

@@ -10,13 +10,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, make_resolver
+from u22a8.api.routes import DELETE_SAMPLE, register
 from u22a8.domain import samples_service
 from u22a8.observability import logger, metrics
 
 app = make_resolver()
 
 
-@app.delete("/v1/models/<handle>/samples/<sample_id>")
+@register(app, DELETE_SAMPLE)
 def delete_sample(handle: str, sample_id: str) -> Response[str]:
     samples_service.delete_sample(caller_namespace(app), handle, sample_id)
     metrics.add_metric(name="SamplesDeleted", unit=MetricUnit.Count, value=1)

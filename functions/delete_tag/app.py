@@ -11,13 +11,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, make_resolver
 from u22a8.api.responses import model_response
+from u22a8.api.routes import DELETE_TAG, register
 from u22a8.domain import versions_service
 from u22a8.observability import logger, metrics
 
 app = make_resolver()
 
 
-@app.delete("/v1/models/<handle>/tags/<tag>")
+@register(app, DELETE_TAG)
 def delete_tag(handle: str, tag: str) -> Response[str]:
     model = versions_service.delete_tag(caller_namespace(app), handle, tag)
     metrics.add_metric(name="TagsDeleted", unit=MetricUnit.Count, value=1)

@@ -10,15 +10,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, make_resolver
+from u22a8.api.routes import DELETE_WEBHOOK, register
 from u22a8.domain import webhooks_service
 from u22a8.observability import logger, metrics
 
 app = make_resolver()
 
 
-@app.delete("/v1/webhooks/<webhook_id>")
-def delete_webhook(webhook_id: str) -> Response[str]:
-    webhooks_service.delete_webhook(caller_namespace(app), webhook_id)
+@register(app, DELETE_WEBHOOK)
+def delete_webhook(id: str) -> Response[str]:
+    webhooks_service.delete_webhook(caller_namespace(app), id)
     metrics.add_metric(name="WebhooksDeleted", unit=MetricUnit.Count, value=1)
     return Response(status_code=204, body="")
 

@@ -10,13 +10,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, make_resolver
 from u22a8.api.responses import model_response
+from u22a8.api.routes import GET_MODEL, register
 from u22a8.domain import models_service
 from u22a8.observability import logger, metrics
 
 app = make_resolver()
 
 
-@app.get("/v1/models/<handle>")
+@register(app, GET_MODEL)
 def get_model(handle: str) -> Response[str]:
     return model_response(models_service.get_model(caller_namespace(app), handle))
 

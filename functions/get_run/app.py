@@ -9,6 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, json_response, make_resolver
+from u22a8.api.routes import GET_RUN, register
 from u22a8.api.run_mapping import run_resource
 from u22a8.domain import runs_service
 from u22a8.observability import logger, metrics
@@ -16,7 +17,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.get("/v1/models/<handle>/runs/<run_id>")
+@register(app, GET_RUN)
 def get_run(handle: str, run_id: str) -> Response[str]:
     run = runs_service.get_run(caller_namespace(app), handle, run_id)
     return json_response(200, run_resource(run))

@@ -9,6 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, json_response, make_resolver
+from u22a8.api.routes import GET_VERSION, register
 from u22a8.api.version_mapping import version_resource
 from u22a8.domain import versions_service
 from u22a8.domain.handles import require_valid_handle
@@ -18,7 +19,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.get("/v1/models/<handle>/versions/<n>")
+@register(app, GET_VERSION)
 def get_version(handle: str, n: str) -> Response[str]:
     require_valid_handle(handle)  # a malformed handle is reported before the version number
     number = parse_version_number(n)

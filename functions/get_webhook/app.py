@@ -9,6 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, json_response, make_resolver
+from u22a8.api.routes import GET_WEBHOOK, register
 from u22a8.api.webhook_mapping import webhook_resource
 from u22a8.domain import webhooks_service
 from u22a8.observability import logger, metrics
@@ -16,9 +17,9 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.get("/v1/webhooks/<webhook_id>")
-def get_webhook(webhook_id: str) -> Response[str]:
-    webhook = webhooks_service.get_webhook(caller_namespace(app), webhook_id)
+@register(app, GET_WEBHOOK)
+def get_webhook(id: str) -> Response[str]:
+    webhook = webhooks_service.get_webhook(caller_namespace(app), id)
     return json_response(200, webhook_resource(webhook))
 
 

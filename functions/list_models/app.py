@@ -11,13 +11,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from u22a8.api.http import caller_namespace, json_response, make_resolver
 from u22a8.api.mapping import model_resource
 from u22a8.api.pagination import page_params, state_filter
+from u22a8.api.routes import LIST_MODELS, register
 from u22a8.domain import models_service
 from u22a8.observability import logger, metrics
 
 app = make_resolver()
 
 
-@app.get("/v1/models")
+@register(app, LIST_MODELS)
 def list_models() -> Response[str]:
     query = app.current_event.query_string_parameters or {}
     limit, cursor = page_params(query)

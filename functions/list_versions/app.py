@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, json_response, make_resolver
 from u22a8.api.pagination import page_params
+from u22a8.api.routes import LIST_VERSIONS, register
 from u22a8.api.version_mapping import version_page
 from u22a8.domain import versions_service
 from u22a8.observability import logger, metrics
@@ -17,7 +18,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.get("/v1/models/<handle>/versions")
+@register(app, LIST_VERSIONS)
 def list_versions(handle: str) -> Response[str]:
     limit, cursor = page_params(app.current_event.query_string_parameters or {})
     page = versions_service.list_versions(caller_namespace(app), handle, limit, cursor)

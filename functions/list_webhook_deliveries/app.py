@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, json_response, make_resolver
 from u22a8.api.pagination import page_params
+from u22a8.api.routes import LIST_WEBHOOK_DELIVERIES, register
 from u22a8.api.webhook_mapping import delivery_page
 from u22a8.domain import webhooks_service
 from u22a8.observability import logger, metrics
@@ -17,10 +18,10 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.get("/v1/webhooks/<webhook_id>/deliveries")
-def list_webhook_deliveries(webhook_id: str) -> Response[str]:
+@register(app, LIST_WEBHOOK_DELIVERIES)
+def list_webhook_deliveries(id: str) -> Response[str]:
     limit, cursor = page_params(app.current_event.query_string_parameters or {})
-    page = webhooks_service.list_deliveries(caller_namespace(app), webhook_id, limit, cursor)
+    page = webhooks_service.list_deliveries(caller_namespace(app), id, limit, cursor)
     return json_response(200, delivery_page(page))
 
 

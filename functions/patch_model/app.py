@@ -14,6 +14,7 @@ from u22a8.api.etags import parse_if_match
 from u22a8.api.http import caller_namespace, header, json_body, make_resolver, parse_body
 from u22a8.api.mapping import READ_ONLY_MODEL_FIELDS, changes_from_patch
 from u22a8.api.responses import model_response
+from u22a8.api.routes import PATCH_MODEL, register
 from u22a8.api.schemas import PATCH_MODEL_BODY
 from u22a8.domain import models_service
 from u22a8.domain.handles import require_valid_handle
@@ -22,7 +23,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.patch("/v1/models/<handle>")
+@register(app, PATCH_MODEL)
 def patch_model(handle: str) -> Response[str]:
     require_valid_handle(handle)
     payload = json_body(app, (media_types.JSON, media_types.MERGE_PATCH_JSON))

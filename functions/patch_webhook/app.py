@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api import media_types
 from u22a8.api.http import caller_namespace, json_body, json_response, make_resolver, parse_body
+from u22a8.api.routes import PATCH_WEBHOOK, register
 from u22a8.api.webhook_mapping import changes_from_patch, webhook_resource
 from u22a8.api.webhook_schemas import PATCH_WEBHOOK_BODY, READ_ONLY_WEBHOOK_FIELDS
 from u22a8.domain import webhooks_service
@@ -20,17 +21,15 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.patch("/v1/webhooks/<webhook_id>")
-def patch_webhook(webhook_id: str) -> Response[str]:
-    require_valid_webhook_id(webhook_id)
+@register(app, PATCH_WEBHOOK)
+def patch_webhook(id: str) -> Response[str]:
+    require_valid_webhook_id(id)
     patch = parse_body(
         json_body(app, (media_types.JSON, media_types.MERGE_PATCH_JSON)),
         PATCH_WEBHOOK_BODY,
         READ_ONLY_WEBHOOK_FIELDS,
     )
-    webhook = webhooks_service.patch_webhook(
-        caller_namespace(app), webhook_id, changes_from_patch(patch)
-    )
+    webhook = webhooks_service.patch_webhook(caller_namespace(app), id, changes_from_patch(patch))
     metrics.add_metric(name="WebhooksPatched", unit=MetricUnit.Count, value=1)
     return json_response(200, webhook_resource(webhook))
 

@@ -11,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, json_body, json_response, make_resolver, parse_body
+from u22a8.api.routes import PING_WEBHOOK, register
 from u22a8.api.webhook_schemas import EMPTY_BODY
 from u22a8.domain import webhooks_service
 from u22a8.observability import logger, metrics
@@ -18,10 +19,10 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.post("/v1/webhooks/<webhook_id>/ping")
-def ping_webhook(webhook_id: str) -> Response[str]:
+@register(app, PING_WEBHOOK)
+def ping_webhook(id: str) -> Response[str]:
     parse_body(json_body(app), EMPTY_BODY)
-    event = webhooks_service.ping(caller_namespace(app), webhook_id)
+    event = webhooks_service.ping(caller_namespace(app), id)
     metrics.add_metric(name="WebhookPings", unit=MetricUnit.Count, value=1)
     return json_response(202, {"event_id": event.event_id, "type": event.type})
 

@@ -10,6 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, json_body, json_response, make_resolver, parse_body
+from u22a8.api.routes import PUT_TAG, register
 from u22a8.api.version_mapping import version_resource
 from u22a8.api.version_schemas import PUT_TAG_BODY
 from u22a8.domain import versions_service
@@ -20,7 +21,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.put("/v1/models/<handle>/tags/<tag>")
+@register(app, PUT_TAG)
 def put_tag(handle: str, tag: str) -> Response[str]:
     require_valid_handle(handle)
     require_valid_tag(tag)

@@ -11,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, json_body, json_response, make_resolver, parse_body
+from u22a8.api.routes import ROTATE_WEBHOOK_SECRET, register
 from u22a8.api.webhook_mapping import webhook_with_secret
 from u22a8.api.webhook_schemas import EMPTY_BODY
 from u22a8.domain import webhooks_service
@@ -19,10 +20,10 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.post("/v1/webhooks/<webhook_id>/rotate-secret")
-def rotate_webhook_secret(webhook_id: str) -> Response[str]:
+@register(app, ROTATE_WEBHOOK_SECRET)
+def rotate_webhook_secret(id: str) -> Response[str]:
     parse_body(json_body(app), EMPTY_BODY)
-    rotated = webhooks_service.rotate_secret(caller_namespace(app), webhook_id)
+    rotated = webhooks_service.rotate_secret(caller_namespace(app), id)
     metrics.add_metric(name="WebhookSecretsRotated", unit=MetricUnit.Count, value=1)
     return json_response(200, webhook_with_secret(rotated))
 

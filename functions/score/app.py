@@ -15,6 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, json_body, json_response, make_resolver, parse_body
+from u22a8.api.routes import SCORE_TEXTS, register
 from u22a8.api.score_mapping import score_resource, version_choice
 from u22a8.api.score_schemas import SCORE_BODY
 from u22a8.domain import scoring_service
@@ -24,7 +25,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.post("/v1/models/<handle>/score")
+@register(app, SCORE_TEXTS)
 def score(handle: str) -> Response[str]:
     require_valid_handle(handle)  # a malformed handle is reported before the query and body
     choice = version_choice(app.current_event.multi_value_query_string_parameters)

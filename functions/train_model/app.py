@@ -21,6 +21,7 @@ from u22a8.api.http import (
     parse_body,
     public_path,
 )
+from u22a8.api.routes import TRAIN_MODEL, register
 from u22a8.api.run_mapping import train_request
 from u22a8.api.run_schemas import TRAIN_BODY
 from u22a8.config import get_settings
@@ -31,7 +32,7 @@ from u22a8.observability import logger, metrics
 app = make_resolver()
 
 
-@app.post("/v1/models/<handle>/train")
+@register(app, TRAIN_MODEL)
 def train(handle: str) -> Response[str]:
     namespace = caller_namespace(app)
     require_visible(handle, namespace)

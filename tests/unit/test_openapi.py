@@ -231,10 +231,13 @@ def _operation(**changes: Any) -> Operation:
 
 
 def test_registry_mistakes_fail_loudly() -> None:
+    route = OPERATIONS[0].route
+    other_id = _operation(route=dataclasses.replace(route, operation_id="other"))
     with pytest.raises(ValueError, match="duplicate route"):
-        openapi.build_document([OPERATIONS[0], _operation(operation_id="other")])
+        openapi.build_document([OPERATIONS[0], other_id])
+    other_path = _operation(route=dataclasses.replace(route, path="/v1/other"))
     with pytest.raises(ValueError, match="duplicate operationId"):
-        openapi.build_document([OPERATIONS[0], _operation(path="/v1/other")])
+        openapi.build_document([OPERATIONS[0], other_path])
     with pytest.raises(ValueError, match="TAGS"):
         openapi.build_document([_operation(tags=("no-such-tag",))])
     assert "no-such-tag" not in TAGS

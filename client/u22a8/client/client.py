@@ -14,10 +14,11 @@ from u22a8.client.runs import Runs, train
 from u22a8.client.samples import Samples
 from u22a8.client.scoring import score
 from u22a8.client.session import Session, Sleep
-from u22a8.client.types import Effort, Run, ScoreResult, TrainResult
+from u22a8.client.types import Run, ScoreResult, TrainResult
 from u22a8.client.versions import Tags, Versions
 from u22a8.client.waiting import Clock, OnProgress
 from u22a8.client.webhooks import Webhooks
+from u22a8.effort import Effort
 
 API_URL_VARIABLE = "U22A8_API_URL"
 API_KEY_VARIABLE = "U22A8_API_KEY"

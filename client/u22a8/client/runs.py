@@ -8,8 +8,9 @@ from typing import Any
 from u22a8.client.etag import IfMatch, if_match_header
 from u22a8.client.pages import Pager
 from u22a8.client.session import Session, new_idempotency_key, path
-from u22a8.client.types import Effort, Run, TrainResult
+from u22a8.client.types import Run, TrainResult
 from u22a8.client.waiting import Clock, OnProgress, wait_for_run
+from u22a8.effort import Effort
 
 
 def train(

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, NotRequired, TypedDict
 
+from u22a8.effort import Effort
+
 ModelState = Literal["draft", "busy", "ready", "failed", "archived"]
 RunStatus = Literal["running", "succeeded", "failed", "cancelled"]
-Effort = Literal["low", "medium", "high", "max"]
 WebhookEvent = Literal["run.succeeded", "run.failed", "run.cancelled", "model.state_changed", "*"]
 
 

@@ -1,9 +1,10 @@
 """The API's operations as data: the one list the OpenAPI document is generated from.
 
 Only the generator (``u22a8.api.openapi``) and the tests import this module, never a Lambda handler,
-so it may import schemas freely. Adding a route means appending one :class:`Operation` to
-``OPERATIONS``; the tests fail until every route of ``template.yaml`` is documented here and every
-operation here is deployed.
+so it may import schemas freely. Each :class:`Operation` documents one route of the registry,
+``u22a8.api.routes`` (method, path, operationId and function are declared there, once). Adding a
+route means declaring it there and appending one :class:`Operation` to ``OPERATIONS``; the tests
+fail until every route of the registry is documented here exactly once.
 
 Error responses are listed as domain error classes, not status codes: the status of each comes from
 ``u22a8.api.problems`` (the mapping the handlers use), so the document cannot claim a status the
@@ -14,9 +15,7 @@ Adding an operation, e.g. ``GET /v1/models/{handle}/runs/{run_id}``::
     RUN_ID = Parameter("RunId", "run_id", "path", "The run's id.", {"type": "string"}, True)
     ...
     Operation(
-        method="GET",
-        path="/v1/models/{handle}/runs/{run_id}",
-        operation_id="getRun",
+        route=routes.GET_RUN,
         summary="Get a run",
         description="One training run of the model.",
         tags=("training",),  # a new tag also needs its line in TAGS
@@ -40,9 +39,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from u22a8.api import routes
 from u22a8.api.bodies import RequestBody
 from u22a8.api.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
 from u22a8.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from u22a8.api.routes import HttpMethod, Route
 from u22a8.api.run_schemas import TRAIN_BODY
 from u22a8.api.sample_schemas import ADD_SAMPLES_BODY
 from u22a8.api.schemas import CREATE_MODEL_BODY, PATCH_MODEL_BODY
@@ -67,7 +68,6 @@ from u22a8.entities.run import RUN_ID_PATTERN
 from u22a8.entities.sample import SAMPLE_ID_PATTERN
 from u22a8.entities.version import MAX_VERSION, TAG_PATTERN
 
-HttpMethod = Literal["GET", "PUT", "POST", "DELETE", "PATCH"]
 JsonObject = Mapping[str, Any]
 
 JSON = "application/json"
@@ -138,15 +138,14 @@ class Reply:
 
 @dataclass(frozen=True)
 class Operation:
-    """One route: API Gateway style ``path`` (``/v1/models/{handle}``) and what it documents.
+    """What one route of ``u22a8.api.routes`` documents (its method, path and operationId come
+    from there).
 
     ``errors`` are the domain errors the handler can raise; the gateway's own answers (401, 429,
     500) and :class:`~u22a8.entities.errors.ServiceBusy` (503) are added to every operation.
     """
 
-    method: HttpMethod
-    path: str
-    operation_id: str
+    route: Route
     summary: str
     description: str
     tags: tuple[str, ...]
@@ -155,6 +154,18 @@ class Operation:
     body: Body | None = None
     parameters: tuple[Parameter, ...] = ()
     authenticated: bool = True
+
+    @property
+    def method(self) -> HttpMethod:
+        return self.route.method
+
+    @property
+    def path(self) -> str:
+        return self.route.path
+
+    @property
+    def operation_id(self) -> str:
+        return self.route.operation_id
 
 
 # --- tags ---------------------------------------------------------------------------------------
@@ -536,9 +547,7 @@ _MODEL_REPLY = Reply(
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
-        method="POST",
-        path="/v1/models",
-        operation_id="createModel",
+        route=routes.CREATE_MODEL,
         summary="Create a model",
         description=(
             "Creates a model in the `draft` state, in the caller's namespace. Send an "
@@ -575,9 +584,7 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
     Operation(
-        method="GET",
-        path="/v1/models",
-        operation_id="listModels",
+        route=routes.LIST_MODELS,
         summary="List models",
         description="The caller's models, newest first, a page at a time.",
         tags=("models",),
@@ -599,9 +606,7 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(errors.InvalidInput, errors.InvalidCursor),
     ),
     Operation(
-        method="GET",
-        path="/v1/models/{handle}",
-        operation_id="getModel",
+        route=routes.GET_MODEL,
         summary="Get a model",
         description="One model, read consistently; poll it to follow training.",
         tags=("models",),
@@ -610,9 +615,7 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(errors.InvalidInput, errors.ModelNotFound),
     ),
     Operation(
-        method="PATCH",
-        path="/v1/models/{handle}",
-        operation_id="patchModel",
+        route=routes.PATCH_MODEL,
         summary="Update a model",
         description=(
             "Merge patch (RFC 7396): a field left out is unchanged, `null` clears `description` "
@@ -647,9 +650,7 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
     Operation(
-        method="DELETE",
-        path="/v1/models/{handle}",
-        operation_id="archiveModel",
+        route=routes.ARCHIVE_MODEL,
         summary="Archive a model",
         description=(
             "Archives the model: it stays readable but can no longer be changed, and its handle "
@@ -669,9 +670,7 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(errors.InvalidInput, errors.ModelNotFound, errors.PreconditionFailed),
     ),
     Operation(
-        method="POST",
-        path="/v1/models/{handle}/samples",
-        operation_id="addSamples",
+        route=routes.ADD_SAMPLES,
         summary="Add labelled samples",
         description=(
             "Stores 1 to 500 labelled samples; all are stored or none. Scores may label any "
@@ -734,9 +733,7 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
     Operation(
-        method="GET",
-        path="/v1/models/{handle}/samples",
-        operation_id="listSamples",
+        route=routes.LIST_SAMPLES,
         summary="List samples",
         description=(
             "The model's samples in the order they were added, a page at a time. `limit` is a "
@@ -761,9 +758,7 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(errors.InvalidInput, errors.InvalidCursor, errors.ModelNotFound),
     ),
     Operation(
-        method="DELETE",
-        path="/v1/models/{handle}/samples/{sample_id}",
-        operation_id="deleteSample",
+        route=routes.DELETE_SAMPLE,
         summary="Delete a sample",
         description=(
             "Deletes one sample; later training runs no longer use it. Archived models refuse "
@@ -780,9 +775,7 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
     Operation(
-        method="GET",
-        path="/v1/models/{handle}/versions",
-        operation_id="listVersions",
+        route=routes.LIST_VERSIONS,
         summary="List versions",
         description=(
             "The model's published versions, newest first, a page at a time, each with the tags "
@@ -805,9 +798,7 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(errors.InvalidInput, errors.InvalidCursor, errors.ModelNotFound),
     ),
     Operation(
-        method="GET",
-        path="/v1/models/{handle}/versions/{n}",
-        operation_id="getVersion",
+        route=routes.GET_VERSION,
         summary="Get a version",
         description="One version of the model, with the tags that name it.",
         tags=("versions",),
@@ -816,9 +807,7 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(errors.InvalidInput, errors.ModelNotFound, errors.VersionNotFound),
     ),
     Operation(
-        method="PUT",
-        path="/v1/models/{handle}/tags/{tag}",
-        operation_id="putTag",
+        route=routes.PUT_TAG,
         summary="Point a tag at a version",
         description=(
             "Makes the tag name the version, moving it from the version it named before (a tag "
@@ -860,9 +849,7 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
     Operation(
-        method="DELETE",
-        path="/v1/models/{handle}/tags/{tag}",
-        operation_id="deleteTag",
+        route=routes.DELETE_TAG,
         summary="Remove a tag",
         description=(
             "Removes the tag; its version stays (and becomes prunable unless it is active or "
@@ -880,9 +867,7 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
     Operation(
-        method="POST",
-        path="/v1/models/{handle}/train",
-        operation_id="trainModel",
+        route=routes.TRAIN_MODEL,
         summary="Train a model",
         description=(
             "Starts a training run, asynchronously; follow it with `GET` on the model or on the "
@@ -937,9 +922,7 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
     Operation(
-        method="GET",
-        path="/v1/models/{handle}/runs",
-        operation_id="listRuns",
+        route=routes.LIST_RUNS,
         summary="List runs",
         description="The model's training runs, newest first, a page at a time.",
         tags=("training",),
@@ -965,9 +948,7 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(errors.InvalidInput, errors.InvalidCursor, errors.ModelNotFound),
     ),
     Operation(
-        method="GET",
-        path="/v1/models/{handle}/runs/{run_id}",
-        operation_id="getRun",
+        route=routes.GET_RUN,
         summary="Get a run",
         description="One training run of the model.",
         tags=("training",),
@@ -991,9 +972,7 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(errors.InvalidInput, errors.ModelNotFound, errors.RunNotFound),
     ),
     Operation(
-        method="POST",
-        path="/v1/models/{handle}/runs/{run_id}/cancel",
-        operation_id="cancelRun",
+        route=routes.CANCEL_RUN,
         summary="Cancel a run",
         description=(
             "Stops a running run. It ends `cancelled`, publishes nothing, and the model returns "
@@ -1028,9 +1007,7 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
     Operation(
-        method="POST",
-        path="/v1/models/{handle}/score",
-        operation_id="scoreTexts",
+        route=routes.SCORE_TEXTS,
         summary="Score texts",
         description=(
             f"Scores 1 to {MAX_TEXTS_PER_CALL} texts, each for every criterion of the model, "

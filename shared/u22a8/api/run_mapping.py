@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from u22a8.entities.run import DEFAULT_EFFORT, Run, RunPage, TrainRequest
+from u22a8.effort import DEFAULT_EFFORT
+from u22a8.entities.run import Run, RunPage, TrainRequest
 
 if TYPE_CHECKING:  # annotations only: handlers that parse no body never import pydantic_core
     from u22a8.api.run_schemas import TrainBody

@@ -6,17 +6,18 @@ Strict and closed like every request body: ``"true"`` is not a boolean, and an u
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import TypedDict
 
 from pydantic_core import core_schema as cs
 
 from u22a8.api.bodies import RequestBody, closed_object, field, nullable, with_default
+from u22a8.effort import DEFAULT_EFFORT, EFFORTS, Effort
 
-EFFORTS = ("low", "medium", "high", "max")
+_LEVELS = ", ".join(f"`{effort}`" for effort in EFFORTS[:-1]) + f" or `{EFFORTS[-1]}`"
 
 
 class TrainBody(TypedDict):
-    effort: Literal["low", "medium", "high", "max"] | None
+    effort: Effort | None
     reoptimize_params: bool
 
 
@@ -28,8 +29,8 @@ TRAIN_BODY: RequestBody[TrainBody] = RequestBody(
                 with_default(nullable(cs.literal_schema(list(EFFORTS))), None),
                 required=False,
                 description=(
-                    "How much to spend on the parameter search: `low`, `medium`, `high` or `max` "
-                    "(each step at least doubles the candidates). `null` or absent: `medium`."
+                    f"How much to spend on the parameter search: {_LEVELS} (each step at least "
+                    f"doubles the candidates). `null` or absent: `{DEFAULT_EFFORT}`."
                 ),
             ),
             "reoptimize_params": field(

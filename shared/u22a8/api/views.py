@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from u22a8.effort import Effort
+
 
 class AutoPruneOut(BaseModel):
     keep_unnamed: int
@@ -116,9 +118,6 @@ class ScoreOut(BaseModel):
             "from 0 (low) to 1 (high)."
         )
     )
-
-
-Effort = Literal["low", "medium", "high", "max"]
 
 
 class TrainOut(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from u22a8.api import routes
 from u22a8.api.webhook_schemas import CREATE_WEBHOOK_BODY, EMPTY_BODY, PATCH_WEBHOOK_BODY
 from u22a8.api.webhook_views import (
     DeliveryPage,
@@ -88,9 +89,7 @@ def webhook_operations() -> tuple[Operation, ...]:
     with_secret = {**WEBHOOK_EXAMPLE, "secret": SECRET_EXAMPLE}
     return (
         ops.Operation(
-            method="POST",
-            path="/v1/webhooks",
-            operation_id="createWebhook",
+            route=routes.CREATE_WEBHOOK,
             summary="Register a webhook endpoint",
             description=(
                 "Registers an endpoint of the caller's namespace for the given event types. The "
@@ -120,9 +119,7 @@ def webhook_operations() -> tuple[Operation, ...]:
             errors=(*body_errors, errors.WebhookLimitReached),
         ),
         ops.Operation(
-            method="GET",
-            path="/v1/webhooks",
-            operation_id="listWebhooks",
+            route=routes.LIST_WEBHOOKS,
             summary="List webhook endpoints",
             description="The namespace's endpoints, newest first, a page at a time; no secrets.",
             tags=(TAG,),
@@ -145,9 +142,7 @@ def webhook_operations() -> tuple[Operation, ...]:
             errors=(errors.InvalidInput,),
         ),
         ops.Operation(
-            method="GET",
-            path="/v1/webhooks/{id}",
-            operation_id="getWebhook",
+            route=routes.GET_WEBHOOK,
             summary="Get a webhook endpoint",
             description="One endpoint; never its secret.",
             tags=(TAG,),
@@ -156,9 +151,7 @@ def webhook_operations() -> tuple[Operation, ...]:
             errors=not_found,
         ),
         ops.Operation(
-            method="PATCH",
-            path="/v1/webhooks/{id}",
-            operation_id="patchWebhook",
+            route=routes.PATCH_WEBHOOK,
             summary="Update a webhook endpoint",
             description=(
                 "Merge patch of `url`, `events`, `description` and `enabled`. A new url is "
@@ -184,9 +177,7 @@ def webhook_operations() -> tuple[Operation, ...]:
             errors=(*body_errors, errors.WebhookNotFound),
         ),
         ops.Operation(
-            method="DELETE",
-            path="/v1/webhooks/{id}",
-            operation_id="deleteWebhook",
+            route=routes.DELETE_WEBHOOK,
             summary="Delete a webhook endpoint",
             description=(
                 "Removes the endpoint; nothing more is delivered to it, retries included. "
@@ -198,9 +189,7 @@ def webhook_operations() -> tuple[Operation, ...]:
             errors=not_found,
         ),
         ops.Operation(
-            method="POST",
-            path="/v1/webhooks/{id}/rotate-secret",
-            operation_id="rotateWebhookSecret",
+            route=routes.ROTATE_WEBHOOK_SECRET,
             summary="Rotate a webhook endpoint's secret",
             description=(
                 "A new secret, shown only in this answer. For 24 hours deliveries carry two "
@@ -218,9 +207,7 @@ def webhook_operations() -> tuple[Operation, ...]:
             errors=(*body_errors, errors.WebhookNotFound),
         ),
         ops.Operation(
-            method="POST",
-            path="/v1/webhooks/{id}/ping",
-            operation_id="pingWebhook",
+            route=routes.PING_WEBHOOK,
             summary="Ping a webhook endpoint",
             description=(
                 "Queues a signed `webhook.ping` event for the endpoint (also when it is "
@@ -247,9 +234,7 @@ def webhook_operations() -> tuple[Operation, ...]:
             errors=(*body_errors, errors.WebhookNotFound),
         ),
         ops.Operation(
-            method="GET",
-            path="/v1/webhooks/{id}/deliveries",
-            operation_id="listWebhookDeliveries",
+            route=routes.LIST_WEBHOOK_DELIVERIES,
             summary="List delivery attempts",
             description=(
                 "The endpoint's delivery attempts of the last 30 days, newest first: each "

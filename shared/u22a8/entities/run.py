@@ -12,15 +12,13 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
+from u22a8.effort import DEFAULT_EFFORT, Effort
 from u22a8.entities.errors import FieldError, InvalidInput
 from u22a8.entities.model import OperationError
 
 RUN_ID_PREFIX = "run_"
 RUN_ID_PATTERN = r"^run_[0-9a-f]{20}$"
 _RUN_ID_RE = re.compile(RUN_ID_PATTERN)
-
-EFFORTS = ("low", "medium", "high", "max")
-DEFAULT_EFFORT = "medium"
 
 TRAIN = "train"
 RETRAIN = "retrain"
@@ -43,7 +41,7 @@ class RunStatus(StrEnum):
 class TrainRequest:
     """What ``POST …/train`` asks for, defaults applied (``effort`` null or absent is medium)."""
 
-    effort: str = DEFAULT_EFFORT
+    effort: Effort = DEFAULT_EFFORT
     reoptimize_params: bool = False
 
 

@@ -46,7 +46,7 @@ from .features import (
 from .metrics import roc_auc, spearman
 from .model import FittedModel, fit
 from .objective import OBJECTIVE_NAME
-from .search import EFFORTS, Effort, TrainingParams, plan_candidates
+from .search import DEFAULT_EFFORT, EFFORTS, Effort, TrainingParams, plan_candidates
 from .types import LabelledSample
 
 
@@ -107,6 +107,7 @@ def train(
 
 
 __all__ = [
+    "DEFAULT_EFFORT",
     "DEFAULT_FOLDS",
     "DEFAULT_SEED",
     "EFFORTS",

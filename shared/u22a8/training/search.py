@@ -14,8 +14,7 @@ model's header needs no numpy.
 
 from __future__ import annotations
 
-from typing import Literal, get_args
-
+from u22a8.effort import DEFAULT_EFFORT, EFFORTS, Effort
 from u22a8.scoring.params import (
     DEFAULT_CALIBRATION_L2,
     PROTOTYPES,
@@ -29,6 +28,7 @@ from .features import FeatureConfig
 __all__ = [
     "BLOCKS",
     "DEFAULT_CALIBRATION_L2",
+    "DEFAULT_EFFORT",
     "EFFORTS",
     "PROTOTYPES",
     "SHORT_CHARS",
@@ -40,9 +40,6 @@ __all__ = [
     "Weighting",
     "plan_candidates",
 ]
-
-Effort = Literal["low", "medium", "high", "max"]
-EFFORTS: tuple[Effort, ...] = get_args(Effort)
 
 #: Word 1-2 grams plus word-boundary character 3-5 grams: robust to spelling and inflection.
 WORDS_AND_CHARS = FeatureConfig(word_max_n=2, char_min_n=3, char_max_n=5)
@@ -92,7 +89,7 @@ _NEW: dict[Effort, tuple[TrainingParams, ...]] = {
 def plan_candidates(effort: Effort) -> list[TrainingParams]:
     """Candidates for an effort level, in a fixed order: the lower levels' first, then new ones.
 
-    Counts are 2, 4, 8 and 16 for low, medium, high and max. Ties in cross-validation go to the
+    Counts are 2, 4, 8 and 16 for the ``EFFORTS``, lowest first. Ties in cross-validation go to the
     earlier candidate, so the settings that usually win are tried first and kept on a tie.
     """
     if effort not in _NEW:

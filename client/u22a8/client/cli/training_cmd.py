@@ -12,9 +12,9 @@ from u22a8.client.cli.progress import ProgressBar
 from u22a8.client.client import Client
 from u22a8.client.errors import WaitTimeout
 from u22a8.client.types import Run
+from u22a8.effort import DEFAULT_EFFORT, EFFORTS
 
 RUN_COLUMNS = ("run_id", "kind", "status", "effort", "progress", "version", "started_at")
-EFFORTS = ("low", "medium", "high", "max")
 
 
 def _wait(args: argparse.Namespace, client: Client, handle: str, run_id: str) -> int:
@@ -119,7 +119,9 @@ def register(groups: Any, common: argparse.ArgumentParser) -> None:
         common,
     )
     parser.add_argument("handle")
-    parser.add_argument("--effort", choices=EFFORTS, help="search breadth (default medium)")
+    parser.add_argument(
+        "--effort", choices=EFFORTS, help=f"search breadth (default {DEFAULT_EFFORT})"
+    )
     parser.add_argument(
         "--reoptimize-params", action="store_true", help="a fresh search on a ready model"
     )

@@ -21,6 +21,7 @@ from u22a8.domain.training_run.step import BadPayload, integer, mapping, text
 from u22a8.entities.model import ModelState
 from u22a8.observability import logger
 from u22a8.training import (
+    DEFAULT_EFFORT,
     EFFORTS,
     OBJECTIVE_NAME,
     CandidateResult,
@@ -39,7 +40,6 @@ from u22a8.training import (
 
 #: Errors whose class name and message ``Record failure`` shows to the user as they are.
 USER_ERRORS: tuple[type[Exception], ...] = (TrainingError,)
-DEFAULT_EFFORT: Effort = "medium"
 
 
 @dataclass
