@@ -35,7 +35,7 @@ from typing import Any, Final
 
 from local import template
 from local.resources import REGION, function_environment
-from local.stack import StackInfo, banner, isolate_aws_environment, provision, write_ready_file
+from local.stack import StackInfo, banner, moto_server, provision, write_ready_file
 
 ROOT: Final = template.ROOT
 WORK_DIR: Final = ROOT / ".aws-sam" / "sam-local"
@@ -288,26 +288,14 @@ def local_aws(
 
     from local import engine
     from local.gateway import Gateway
-    from local.moto_fidelity import serialize_dynamodb, stop_waits_for_start
-    from local.moto_speed import item_level_transaction_rollback
 
-    serialize_dynamodb()
-    stop_waits_for_start()
-    item_level_transaction_rollback()
-    engine.enable()
     with ExitStack() as stack:
-        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        moto.start()
-        stack.callback(moto.stop)
-        _, port = moto.get_host_and_port()
+        endpoint, _ = stack.enter_context(moto_server())
         # Same process, same backends: the containers see exactly this moto's data.
         bridged = ThreadedMotoServer(ip_address=bridge, port=_free_port(bridge), verbose=False)
         bridged.start()
         stack.callback(bridged.stop)
         _, bridged_port = bridged.get_host_and_port()
-        endpoint = f"http://127.0.0.1:{port}"
-        isolate_aws_environment(endpoint)
-        engine.point_engine_at(port)
         names, key = provision(prefix, namespace)
         # The training steps, the reconciler and the stream consumers run here, as with
         # `make local`: moto's engine calls them in this process.
