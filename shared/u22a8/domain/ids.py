@@ -21,11 +21,10 @@ def time_ordered_id(prefix: str, random_bytes: int, now_ms: int | None = None) -
 
 def require_id(
     value: str, pattern: re.Pattern[str], *, what: str, loc: tuple[str, ...], msg: str, code: str
-) -> str:
-    """``value`` if it matches ``pattern``; else a 422 naming the field: a malformed id is the
+) -> None:
+    """A 422 naming the field unless ``value`` matches ``pattern``: a malformed id is the
     caller's mistake, never a lookup."""
     if pattern.fullmatch(value) is None:
         raise InvalidInput(
             f"'{value}' is not a valid {what}.", [FieldError(loc=loc, msg=msg, type=code)]
         )
-    return value

@@ -91,7 +91,7 @@ def new_run_id(now_ms: int | None = None) -> str:
 
 def require_valid_run_id(run_id: str) -> str:
     """A malformed run id is the caller's mistake (422), never a lookup."""
-    return require_id(
+    require_id(
         run_id,
         _RUN_ID_RE,
         what="run id",
@@ -99,3 +99,4 @@ def require_valid_run_id(run_id: str) -> str:
         msg="must be 'run_' and 20 lowercase hex digits, as returned by train",
         code="run_id_format",
     )
+    return run_id

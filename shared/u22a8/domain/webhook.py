@@ -126,7 +126,7 @@ def new_webhook_id(now_ms: int | None = None) -> str:
 
 def require_valid_webhook_id(webhook_id: str) -> str:
     """A malformed id is the caller's mistake (422), never a lookup."""
-    return require_id(
+    require_id(
         webhook_id,
         _WEBHOOK_ID_RE,
         what="webhook id",
@@ -134,3 +134,4 @@ def require_valid_webhook_id(webhook_id: str) -> str:
         msg="must be 'wh_' and 24 lowercase hex digits, as returned at creation",
         code="webhook_id_format",
     )
+    return webhook_id
