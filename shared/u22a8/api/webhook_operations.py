@@ -79,6 +79,7 @@ def webhook_operations() -> tuple[Operation, ...]:
     )
     not_found = (errors.InvalidInput, errors.WebhookNotFound)
     body_errors = (errors.MalformedJson, errors.PayloadTooLarge, errors.InvalidInput)
+    body_and_not_found = (*body_errors, errors.WebhookNotFound)  # a body for an endpoint
     no_body = ops.Body(
         request=EMPTY_BODY,
         description="No fields: send no body or `{}`.",
@@ -181,7 +182,7 @@ def webhook_operations() -> tuple[Operation, ...]:
                     links=(ops.Link("GetWebhook", "getWebhook", "Read the endpoint.", same),),
                 )
             },
-            errors=(*body_errors, errors.WebhookNotFound),
+            errors=body_and_not_found,
         ),
         ops.Operation(
             method="DELETE",
@@ -215,7 +216,7 @@ def webhook_operations() -> tuple[Operation, ...]:
                     "The endpoint with its new secret.", WebhookWithSecret, example=with_secret
                 )
             },
-            errors=(*body_errors, errors.WebhookNotFound),
+            errors=body_and_not_found,
         ),
         ops.Operation(
             method="POST",
@@ -244,7 +245,7 @@ def webhook_operations() -> tuple[Operation, ...]:
                     ),
                 )
             },
-            errors=(*body_errors, errors.WebhookNotFound),
+            errors=body_and_not_found,
         ),
         ops.Operation(
             method="GET",
