@@ -35,7 +35,7 @@ from typing import Any, Final
 
 from local import template
 from local.resources import REGION, function_environment
-from local.stack import StackInfo, banner, moto_server, provision, write_ready_file
+from local.stack import StackInfo, announce, banner, moto_server, provision
 
 ROOT: Final = template.ROOT
 WORK_DIR: Final = ROOT / ".aws-sam" / "sam-local"
@@ -362,16 +362,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = start_api_command(built, env_file, args.arch, args.host, port)
         print("Starting sam local start-api ...", flush=True)
         process = running.enter_context(sam_api(command, _sam_environment(), container_endpoint))
-        info = StackInfo(
-            url=f"http://{args.host}:{port}",
-            api_key=key,
-            namespace=args.namespace,
-            moto_endpoint=endpoint,
-            keys_table=names["KeysTable"],
-        )
-        print(sam_banner(info), flush=True)
-        if args.ready_file:
-            write_ready_file(args.ready_file, info)
+        url = f"http://{args.host}:{port}"
+        announce(url, key, args.namespace, endpoint, names, args.ready_file, sam_banner)
         code = process.wait()  # until Ctrl-C (KeyboardInterrupt), or SAM CLI ends by itself
         print(f"sam local start-api ended by itself (exit code {code}).", file=sys.stderr)
         code = code or 1

@@ -19,7 +19,7 @@ import socket
 import sys
 import traceback
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -473,6 +473,29 @@ More keys (operator CLI, against this stack):
 """
 
 
+def announce(
+    url: str,
+    key: str,
+    namespace: str,
+    moto_endpoint: str,
+    names: dict[str, str],
+    ready_file: Path | None,
+    render: Callable[[StackInfo], str] = banner,
+) -> StackInfo:
+    """Print the stack's banner and, when asked, write the ready file that tests wait for."""
+    info = StackInfo(
+        url=url,
+        api_key=key,
+        namespace=namespace,
+        moto_endpoint=moto_endpoint,
+        keys_table=names["KeysTable"],
+    )
+    print(render(info), flush=True)
+    if ready_file:
+        write_ready_file(ready_file, info)
+    return info
+
+
 def write_ready_file(path: Path, info: StackInfo) -> None:
     """Atomically, so a reader never sees half a file."""
     payload = {
@@ -535,16 +558,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         workflows.enter_context(engine.running(names, httpd.gateway.pools, args.prefix))
 
         host, port = httpd.server_address[:2]
-        info = StackInfo(
-            url=f"http://{host!s}:{port}",
-            api_key=key,
-            namespace=args.namespace,
-            moto_endpoint=moto_endpoint,
-            keys_table=names["KeysTable"],
-        )
-        print(banner(info), flush=True)
-        if args.ready_file:
-            write_ready_file(args.ready_file, info)
+        url = f"http://{host!s}:{port}"
+        announce(url, key, args.namespace, moto_endpoint, names, args.ready_file)
         httpd.serve_forever()
     except KeyboardInterrupt:
         pass

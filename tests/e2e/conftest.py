@@ -261,17 +261,26 @@ class Api:
         return created
 
 
-@pytest.fixture(scope="session")
-def api(stack: LocalStack) -> Api:
-    """The API with the stack's demo key (namespace ``stack.namespace``)."""
-    return Api(stack.url, stack.api_key)
+def api_fixtures() -> tuple[Any, Any]:
+    """The ``api`` and ``globex`` fixtures over the ``stack`` of the calling conftest's directory:
+    new definitions, because a session fixture is cached per definition (a directory that serves
+    another gateway must not get this one's)."""
+
+    @pytest.fixture(scope="session")
+    def api(stack: LocalStack) -> Api:
+        """The API with the stack's demo key (namespace ``stack.namespace``)."""
+        return Api(stack.url, stack.api_key)
+
+    @pytest.fixture(scope="session")
+    def globex(stack: LocalStack) -> Api:
+        """The API with a key of another namespace, issued through the operator CLI."""
+        _, key = stack.issue_key("globex")
+        return Api(stack.url, key)
+
+    return api, globex
 
 
-@pytest.fixture(scope="session")
-def globex(stack: LocalStack) -> Api:
-    """The API with a key of another namespace, issued through the operator CLI."""
-    _, key = stack.issue_key("globex")
-    return Api(stack.url, key)
+api, globex = api_fixtures()
 
 
 PROBLEM_FIELDS = ("type", "title", "status", "detail", "request_id")

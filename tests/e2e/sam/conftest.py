@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from local import sam_local
-from tests.e2e.conftest import Api, LocalStack, _base_environment, started_stack
+from tests.e2e.conftest import LocalStack, _base_environment, api_fixtures, started_stack
 
 # The image and build are prepared before (``make sam-image``, cached); this bounds SAM CLI's
 # start, the cached ``sam build`` and moto's.
@@ -87,12 +87,4 @@ def stack(
         yield running
 
 
-@pytest.fixture(scope="session")
-def api(stack: LocalStack) -> Api:
-    return Api(stack.url, stack.api_key)
-
-
-@pytest.fixture(scope="session")
-def globex(stack: LocalStack) -> Api:
-    _, key = stack.issue_key("globex")
-    return Api(stack.url, key)
+api, globex = api_fixtures()
