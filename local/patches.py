@@ -1,15 +1,16 @@
 """Every change this project makes to another package's internals, pinned to the versions it was
 written for.
 
-The local stack and the tests reach into private parts of moto, Powertools and botocore/boto3 (a
-method swapped on a class, a module global replaced, a handler list extended): none of them is an
-API, and an upgrade can change any of them without a word, so a patch would stop working, or
-start doing harm, silently. So each patch is listed here with what it changes, why, and the exact
-versions it was written for, and the function that applies it is wrapped in :func:`guarded`,
-which checks the installed versions (``importlib.metadata``) first and, on any other version,
-raises :class:`PatchVersionMismatch` naming the patch, the package, both versions and what to do.
-The patches' code stays with what it serves (``local.moto_fidelity``, ``local.lambda_bridge``, …);
-``apply_emulator_patches`` applies the ones every process serving moto needs.
+The local stack, the tests and the cold-start benchmark reach into private parts of moto,
+Powertools and botocore/boto3 (a method swapped on a class, a module global replaced, a handler
+list extended): none of them is an API, and an upgrade can change any of them without a word, so
+a patch would stop working, or start doing harm, silently. So each patch is listed here with
+what it changes, why, and the exact versions it was written for, and the function that applies
+it is wrapped in :func:`guarded`, which checks the installed versions (``importlib.metadata``)
+first and, on any other version, raises :class:`PatchVersionMismatch` naming the patch, the
+package, both versions and what to do. The patches' code stays with what it serves
+(``local.moto_fidelity``, ``local.lambda_bridge``, …); ``apply_emulator_patches`` applies the
+ones every process serving moto needs.
 
 Upgrading moto, Powertools or the AWS SDK is therefore a decision: re-read each patch of that
 package against the new version's source, adjust it, and change the pin here and in
@@ -131,6 +132,14 @@ PATCHES: Final = (
         patches="moto.core.config.default_user_config's stepfunctions and lambda sections",
         why="moto's server has no option to run state machines or to keep Lambda off Docker",
         applied_by="local.engine:enable",
+        packages=(MOTO,),
+    ),
+    Patch(
+        name="moto-request-counter",
+        patches="the WSGI app of moto.server.ThreadedMotoServer's private _server (wrapped)",
+        why="the cold-start benchmark checks each child's count of AWS requests against what "
+        "moto's server received, whichever session sent them",
+        applied_by="bench.coldstart.emulator:count_requests",
         packages=(MOTO,),
     ),
     Patch(

@@ -13,6 +13,7 @@ recorded, the state machine executed); ``dynamodb-item-rollback``'s semantics in
 from __future__ import annotations
 
 import threading
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,8 +25,10 @@ from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
 from moto import mock_aws
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
+from moto.server import ThreadedMotoServer
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
+from bench.coldstart.emulator import count_requests
 from local import isolation, moto_fidelity, patches
 from tests import conftest
 
@@ -170,3 +173,20 @@ def test_every_default_session_shares_one_data_loader() -> None:
         for session in (first, boto3.DEFAULT_SESSION)
     }
     assert loaders == {id(conftest._shared_loader)}
+
+
+def test_the_benchmark_counts_the_requests_moto_serves() -> None:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        counter = count_requests(server)
+        assert counter is not None
+        host, port = server.get_host_and_port()
+        for _ in range(3):
+            with urllib.request.urlopen(f"http://{host}:{port}/moto-api/", timeout=30) as reply:
+                assert reply.status == 200
+        requests, _ = counter.take()
+        assert requests == 3
+        assert counter.take()[0] == 0  # taken
+    finally:
+        server.stop()
