@@ -17,11 +17,12 @@ from dataclasses import dataclass
 import boto3
 from moto.core.config import default_user_config
 
-from local import events, lambda_bridge, queues, streams, template
+from local import events, lambda_bridge, patches, queues, streams, template
 from local.gateway import FunctionPool
 from local.resources import ACCOUNT_ID, REGION, create_state_machines
 
 
+@patches.guarded("moto-engine-config")
 def enable() -> None:
     """Switch moto's Step Functions engine on (process-wide) and keep Lambda off Docker."""
     # Whole sections are replaced, never mutated: moto's own patch.dict restores sections only.

@@ -31,7 +31,7 @@ from typing import Any, Final
 
 import botocore.handlers
 
-from local import iam_policies, template
+from local import iam_policies, patches, template
 from local.iam_policies import PARTITION, Request
 from local.resources import ACCOUNT_ID, REGION
 
@@ -329,6 +329,7 @@ _HANDLERS: Final = (
 )
 
 
+@patches.guarded("iam-audit-handlers")
 def install() -> None:
     """Hook every botocore session created from now on (idempotent)."""
     with _install_lock:

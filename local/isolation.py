@@ -21,6 +21,8 @@ from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
     AmazonCloudWatchEMFProvider,
 )
 
+from local import patches
+
 _state = threading.local()
 _metrics_lock = threading.RLock()
 _applied = False
@@ -49,6 +51,7 @@ def _serialized(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+@patches.guarded("powertools-thread-isolation")
 def isolate_invocations() -> None:
     """Apply once per process; safe to call again."""
     global _applied  # noqa: PLW0603 - a process-wide, apply-once switch

@@ -51,6 +51,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
 
+from local import patches
 from local.gateway import FunctionPool
 from local.template import FunctionSpec
 
@@ -62,7 +63,6 @@ LOG = logging.getLogger(__name__)
 LambdaTarget = Callable[[Any], Any]
 """What runs for a function: called with the decoded JSON event, returns a JSON-able result."""
 
-TESTED_MOTO_VERSION: Final = "5.2.5"  # the seams patched here are moto internals of this version
 DEFAULT_PREFIX: Final = "u22a8-local"
 MAX_SYNC_PAYLOAD_BYTES: Final = 6 * 1024 * 1024  # Lambda's limit on a RequestResponse request
 _RUNTIME: Final = "python3.12"
@@ -164,6 +164,7 @@ _active: Registry | None = None
 _originals: dict[type[LambdaBackend], _OriginalInvoke] = {}
 
 
+@patches.guarded("lambda-invoke-bridge")
 def install(registry: Registry) -> None:
     """Route moto Lambda invocations of ``registry``'s functions to their targets.
 
@@ -471,6 +472,7 @@ def _terminated(self: BaseExecutionWorkerCommunication) -> None:
         watcher._notify(end)
 
 
+@patches.guarded("sfn-execution-end-hook")
 @contextmanager
 def watch_executions(
     on_end: Callable[[ExecutionEnd], None] | None = None,
@@ -509,6 +511,7 @@ class _RecordingClock:
         self.waits.append(seconds)
 
 
+@patches.guarded("sfn-instant-retries")
 @contextmanager
 def instant_retries() -> Iterator[list[float]]:
     """Make moto's ``Retry`` go on at once, recording the intervals it would have slept.

@@ -29,6 +29,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from local import patches
+
 _LOCK = threading.RLock()
 _MARKER = "__u22a8_serialized__"
 _BACKEND_WRITES = (
@@ -56,6 +58,7 @@ def _wrap(owner: type, name: str) -> None:
         setattr(owner, name, _serialized(method))
 
 
+@patches.guarded("dynamodb-atomic-requests")
 def serialize_dynamodb() -> None:
     """Apply the fix to moto's DynamoDB in this process; calling it again is a no-op.
 
@@ -77,6 +80,7 @@ def is_serialized() -> bool:
     return bool(getattr(DynamoHandler.call_action, _MARKER, False))
 
 
+@patches.guarded("sfn-stop-waits-for-start")
 def stop_waits_for_start(timeout_s: float = 10.0) -> None:
     """Let ``StopExecution`` right after ``StartExecution`` stop the execution, as on AWS.
 

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from local import moto_fidelity
+from local import moto_fidelity, patches
 
 _MARKER = "__u22a8_item_rollback__"
 _no_table_copies = threading.local()
@@ -94,6 +94,7 @@ def _table_deepcopy(self: Any, memo: dict[int, Any]) -> Any:
     return clone
 
 
+@patches.guarded("dynamodb-item-rollback")
 def item_level_transaction_rollback() -> None:
     """Apply to moto's DynamoDB in this process (after ``serialize_dynamodb``); idempotent."""
     from moto.dynamodb.models import DynamoDBBackend

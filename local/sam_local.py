@@ -35,7 +35,7 @@ from typing import Any, Final
 
 from local import template
 from local.resources import REGION, function_environment
-from local.stack import StackInfo, banner, isolate_aws_environment, provision, write_ready_file
+from local.stack import StackInfo, announce, banner, moto_server, provision
 
 ROOT: Final = template.ROOT
 WORK_DIR: Final = ROOT / ".aws-sam" / "sam-local"
@@ -288,26 +288,14 @@ def local_aws(
 
     from local import engine
     from local.gateway import Gateway
-    from local.moto_fidelity import serialize_dynamodb, stop_waits_for_start
-    from local.moto_speed import item_level_transaction_rollback
 
-    serialize_dynamodb()
-    stop_waits_for_start()
-    item_level_transaction_rollback()
-    engine.enable()
     with ExitStack() as stack:
-        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        moto.start()
-        stack.callback(moto.stop)
-        _, port = moto.get_host_and_port()
+        endpoint, _ = stack.enter_context(moto_server())
         # Same process, same backends: the containers see exactly this moto's data.
         bridged = ThreadedMotoServer(ip_address=bridge, port=_free_port(bridge), verbose=False)
         bridged.start()
         stack.callback(bridged.stop)
         _, bridged_port = bridged.get_host_and_port()
-        endpoint = f"http://127.0.0.1:{port}"
-        isolate_aws_environment(endpoint)
-        engine.point_engine_at(port)
         names, key = provision(prefix, namespace)
         # The training steps, the reconciler and the stream consumers run here, as with
         # `make local`: moto's engine calls them in this process.
@@ -374,16 +362,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = start_api_command(built, env_file, args.arch, args.host, port)
         print("Starting sam local start-api ...", flush=True)
         process = running.enter_context(sam_api(command, _sam_environment(), container_endpoint))
-        info = StackInfo(
-            url=f"http://{args.host}:{port}",
-            api_key=key,
-            namespace=args.namespace,
-            moto_endpoint=endpoint,
-            keys_table=names["KeysTable"],
-        )
-        print(sam_banner(info), flush=True)
-        if args.ready_file:
-            write_ready_file(args.ready_file, info)
+        url = f"http://{args.host}:{port}"
+        announce(url, key, args.namespace, endpoint, names, args.ready_file, sam_banner)
         code = process.wait()  # until Ctrl-C (KeyboardInterrupt), or SAM CLI ends by itself
         print(f"sam local start-api ended by itself (exit code {code}).", file=sys.stderr)
         code = code or 1

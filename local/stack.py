@@ -19,8 +19,8 @@ import socket
 import sys
 import traceback
 import uuid
-from collections.abc import Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -82,6 +82,29 @@ def isolate_aws_environment(endpoint: str) -> None:
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         }
     )
+
+
+@contextmanager
+def moto_server(port: int = 0) -> Iterator[tuple[str, int]]:
+    """moto's server on loopback in this process, patched (``local.patches``) and with its Step
+    Functions engine on, every boto3 client of the process pointed at it; ``(endpoint, port)``.
+    Shared by ``make local`` and ``make sam-local``."""
+    from moto.server import ThreadedMotoServer
+
+    from local import engine, patches
+
+    patches.apply_emulator_patches()  # else a transaction copies every sample of the table
+    engine.enable()  # before any state machine exists
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    moto.start()
+    try:
+        host, bound = moto.get_host_and_port()
+        endpoint = f"http://{host}:{bound}"
+        isolate_aws_environment(endpoint)
+        engine.point_engine_at(bound)
+        yield endpoint, bound
+    finally:
+        moto.stop()
 
 
 def provision(prefix: str, namespace: str) -> tuple[dict[str, str], str]:
@@ -450,6 +473,29 @@ More keys (operator CLI, against this stack):
 """
 
 
+def announce(
+    url: str,
+    key: str,
+    namespace: str,
+    moto_endpoint: str,
+    names: dict[str, str],
+    ready_file: Path | None,
+    render: Callable[[StackInfo], str] = banner,
+) -> StackInfo:
+    """Print the stack's banner and, when asked, write the ready file that tests wait for."""
+    info = StackInfo(
+        url=url,
+        api_key=key,
+        namespace=namespace,
+        moto_endpoint=moto_endpoint,
+        keys_table=names["KeysTable"],
+    )
+    print(render(info), flush=True)
+    if ready_file:
+        write_ready_file(ready_file, info)
+    return info
+
+
 def write_ready_file(path: Path, info: StackInfo) -> None:
     """Atomically, so a reader never sees half a file."""
     payload = {
@@ -486,13 +532,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # moto's server logs every AWS call at INFO; the handlers' own logs are what matter here.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
-    from moto.server import ThreadedMotoServer
-
     from local import engine, iam_audit
-    from local.moto_fidelity import serialize_dynamodb, stop_waits_for_start
-    from local.moto_speed import item_level_transaction_rollback
 
-    moto: ThreadedMotoServer | None = None
     httpd: LocalServer | None = None
     workflows = ExitStack()
     try:
@@ -512,30 +553,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             # moto's start() would wait forever for a server thread that failed to bind.
             print(f"error: port {args.moto_port} (--moto-port) is in use.", file=sys.stderr)
             return 1
-        serialize_dynamodb()
-        stop_waits_for_start()
-        item_level_transaction_rollback()  # else a transaction copies every sample of the table
-        engine.enable()  # before any state machine exists
-        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=args.moto_port, verbose=False)
-        moto.start()
-        moto_host, moto_port = moto.get_host_and_port()
-        moto_endpoint = f"http://{moto_host}:{moto_port}"
-        isolate_aws_environment(moto_endpoint)
-        engine.point_engine_at(moto_port)
+        moto_endpoint, _ = workflows.enter_context(moto_server(args.moto_port))
         names, key = provision(args.prefix, args.namespace)
         workflows.enter_context(engine.running(names, httpd.gateway.pools, args.prefix))
 
         host, port = httpd.server_address[:2]
-        info = StackInfo(
-            url=f"http://{host!s}:{port}",
-            api_key=key,
-            namespace=args.namespace,
-            moto_endpoint=moto_endpoint,
-            keys_table=names["KeysTable"],
-        )
-        print(banner(info), flush=True)
-        if args.ready_file:
-            write_ready_file(args.ready_file, info)
+        url = f"http://{host!s}:{port}"
+        announce(url, key, args.namespace, moto_endpoint, names, args.ready_file)
         httpd.serve_forever()
     except KeyboardInterrupt:
         pass
@@ -545,9 +569,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if httpd is not None:
             httpd.server_close()
-        workflows.close()  # the event bus, schedules and the bridge, before moto goes
-        if moto is not None:
-            moto.stop()
+        workflows.close()  # the event bus, schedules and the bridge, then moto
     print("Stopped.", flush=True)
     return 0
 

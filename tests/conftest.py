@@ -15,10 +15,8 @@ import botocore.session
 import pytest
 from moto import mock_aws
 
-from local import iam_audit, iam_policies
+from local import iam_audit, iam_policies, patches
 from local.gateway import Gateway
-from local.moto_fidelity import serialize_dynamodb, stop_waits_for_start
-from local.moto_speed import item_level_transaction_rollback
 from local.resources import (
     create_buckets,
     create_event_buses,
@@ -33,16 +31,13 @@ from u22a8.api import idempotency
 from u22a8.config import get_settings
 from u22a8.data import clients
 
-# moto applies a conditional write without a lock; DynamoDB serializes writes to an item. Tests of
-# concurrent requests need the emulator to be faithful (see local/moto_fidelity.py).
-serialize_dynamodb()
-stop_waits_for_start()
+# As in the local stack (local/patches.py): moto applies a conditional write without a lock and
+# deep-copies the whole table for every transaction. Applied here for every test, not by whichever
+# test first imports it, so that no test's speed depends on the order the tests run in
+# (pytest-xdist gives each worker its own order).
+patches.apply_emulator_patches()
 # Before any botocore session exists: every one created from here on is audited.
 iam_audit.install()
-# As in the local stack: moto otherwise deep-copies the whole table for every transaction. Applied
-# here for every test, not by whichever test first imports it, so that no test's speed depends on
-# the order the tests run in (pytest-xdist gives each worker its own order).
-item_level_transaction_rollback()
 
 
 # mock_aws resets boto3's default session for every test, which would make each test parse
@@ -56,7 +51,13 @@ def _setup_default_session(**kwargs: object) -> None:
     boto3.DEFAULT_SESSION = boto3.Session(botocore_session=session, **kwargs)  # type: ignore[arg-type]
 
 
-boto3.setup_default_session = _setup_default_session
+@patches.guarded("boto3-shared-data-loader")
+def share_data_loader() -> None:
+    """Make every default session boto3 sets up (mock_aws does per test) share the loader."""
+    boto3.setup_default_session = _setup_default_session
+
+
+share_data_loader()
 
 
 def _reset_caches() -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from local import resources
+from local import patches, resources
 
 
 class RequestCounter:
@@ -45,6 +45,18 @@ class RequestCounter:
             taken = (self.count, self.seconds * 1000)
             self.count, self.seconds = 0, 0.0
         return taken
+
+
+@patches.guarded("moto-request-counter")
+def count_requests(server: Any) -> RequestCounter | None:
+    """Put a ``RequestCounter`` in front of a started ``ThreadedMotoServer``'s WSGI app (moto's
+    private ``_server``); ``None`` when it has none, and the check is skipped."""
+    wsgi_server = getattr(server, "_server", None)
+    if wsgi_server is None or not hasattr(wsgi_server, "app"):
+        return None
+    counter = RequestCounter(wsgi_server.app)
+    wsgi_server.app = counter
+    return counter
 
 
 @dataclass
@@ -84,12 +96,7 @@ def start_emulator() -> Emulator:
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
 
-    counter: RequestCounter | None = None
-    wsgi_server = getattr(server, "_server", None)  # private; the check is skipped without it
-    if wsgi_server is not None and hasattr(wsgi_server, "app"):
-        counter = RequestCounter(wsgi_server.app)
-        wsgi_server.app = counter
-
+    counter = count_requests(server)
     names = resources.physical_names(prefix="u22a8-bench")
     os.environ.update(aws_environment(endpoint))
     os.environ.update(resources.function_environment(names))

@@ -15,7 +15,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,44 +98,53 @@ def _tail(path: Path, limit: int = 20_000) -> str:
     return text[-limit:]
 
 
-def _stop(process: subprocess.Popen[bytes]) -> int:
+def _stop(process: subprocess.Popen[bytes], timeout_s: float) -> int:
     process.send_signal(signal.SIGINT)
     try:
-        return process.wait(timeout=STOP_TIMEOUT_S)
+        return process.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
         raise
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    """Start the stack, wait (bounded) for its ready file, stop it with Ctrl-C at the end."""
-    workdir = tmp_path_factory.mktemp("local-stack")
+@contextmanager
+def started_stack(
+    module: str,
+    workdir: Path,
+    env: Mapping[str, str],
+    *,
+    start_timeout_s: float,
+    stop_timeout_s: float,
+    poll_s: float,
+    clean_stop: bool = True,
+) -> Iterator[LocalStack]:
+    """``python -m <module> --port 0 --ready-file …`` (``local.stack`` or ``local.sam_local``):
+    start it, wait (bounded) for its ready file, stop it with Ctrl-C at the end and check that it
+    stopped cleanly (exit code 0, ``Stopped.``, and with ``clean_stop`` no traceback on stderr)."""
     ready = workdir / "ready.json"
-    calls_path = workdir / "iam-calls.jsonl"  # the IAM audit: every AWS call of every function
     stdout_path, stderr_path = workdir / "stdout.log", workdir / "stderr.log"
     with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
         # Output goes to files, not pipes: nobody reads a pipe while tests run, and a full pipe
         # would block the server.
         process = subprocess.Popen(
-            [sys.executable, "-m", "local.stack", "--port", "0", "--ready-file", str(ready)],
+            [sys.executable, "-m", module, "--port", "0", "--ready-file", str(ready)],
             cwd=ROOT,
-            env={**_base_environment(), iam_audit.SINK_VARIABLE: str(calls_path)},
+            env=dict(env),
             stdout=out,
             stderr=err,
         )
-    deadline = time.monotonic() + START_TIMEOUT_S
+    deadline = time.monotonic() + start_timeout_s
     while not ready.exists():
         if process.poll() is not None or time.monotonic() > deadline:
             if process.poll() is None:
                 process.kill()
                 process.wait()
             pytest.fail(
-                f"the local stack did not become ready (exit code {process.returncode})\n"
+                f"{module} did not become ready (exit code {process.returncode})\n"
                 + _logs(stdout_path, stderr_path)
             )
-        time.sleep(0.05)  # polling the ready file, bounded by the deadline above
+        time.sleep(poll_s)  # polling the ready file, bounded by the deadline above
     info: dict[str, Any] = json.loads(ready.read_text(encoding="utf-8"))
     running = LocalStack(
         url=info["url"],
@@ -151,17 +161,33 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         if process.poll() is None:
             stderr_before_stop = stderr_path.stat().st_size
             try:
-                code = _stop(process)
+                code = _stop(process, stop_timeout_s)
             except subprocess.TimeoutExpired:
-                pytest.fail(f"the stack ignored Ctrl-C for {STOP_TIMEOUT_S} s\n{running.logs()}")
+                pytest.fail(f"{module} ignored Ctrl-C for {stop_timeout_s} s\n{running.logs()}")
             with stderr_path.open("rb") as handle:
                 handle.seek(stderr_before_stop)
                 after_stop = handle.read().decode(errors="replace")
-            assert code == 0, f"the stack exited with {code} on Ctrl-C\n{running.logs()}"
-            assert "Traceback" not in after_stop, after_stop
+            assert code == 0, f"{module} exited with {code} on Ctrl-C\n{running.logs()}"
+            assert not clean_stop or "Traceback" not in after_stop, after_stop
             assert "Stopped." in _tail(stdout_path)
         else:
-            pytest.fail(f"the stack died during the tests\n{running.logs()}")
+            pytest.fail(f"{module} died during the tests\n{running.logs()}")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """``python -m local.stack`` until the session ends; then the IAM audit of its calls."""
+    workdir = tmp_path_factory.mktemp("local-stack")
+    calls_path = workdir / "iam-calls.jsonl"  # the IAM audit: every AWS call of every function
+    with started_stack(
+        "local.stack",
+        workdir,
+        {**_base_environment(), iam_audit.SINK_VARIABLE: str(calls_path)},
+        start_timeout_s=START_TIMEOUT_S,
+        stop_timeout_s=STOP_TIMEOUT_S,
+        poll_s=0.05,
+    ) as running:
+        yield running
     _audit(iam_audit.read_calls(calls_path))
 
 
@@ -235,17 +261,26 @@ class Api:
         return created
 
 
-@pytest.fixture(scope="session")
-def api(stack: LocalStack) -> Api:
-    """The API with the stack's demo key (namespace ``stack.namespace``)."""
-    return Api(stack.url, stack.api_key)
+def api_fixtures() -> tuple[Any, Any]:
+    """The ``api`` and ``globex`` fixtures over the ``stack`` of the calling conftest's directory:
+    new definitions, because a session fixture is cached per definition (a directory that serves
+    another gateway must not get this one's)."""
+
+    @pytest.fixture(scope="session")
+    def api(stack: LocalStack) -> Api:
+        """The API with the stack's demo key (namespace ``stack.namespace``)."""
+        return Api(stack.url, stack.api_key)
+
+    @pytest.fixture(scope="session")
+    def globex(stack: LocalStack) -> Api:
+        """The API with a key of another namespace, issued through the operator CLI."""
+        _, key = stack.issue_key("globex")
+        return Api(stack.url, key)
+
+    return api, globex
 
 
-@pytest.fixture(scope="session")
-def globex(stack: LocalStack) -> Api:
-    """The API with a key of another namespace, issued through the operator CLI."""
-    _, key = stack.issue_key("globex")
-    return Api(stack.url, key)
+api, globex = api_fixtures()
 
 
 PROBLEM_FIELDS = ("type", "title", "status", "detail", "request_id")

@@ -17,34 +17,20 @@ checks, is ``test_fuzz_stateful``.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import (
-    content_type_conformance,
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
-from local.template import ROOT
 from tests.e2e.conftest import Api, LocalStack, new_handle
+from tests.e2e.fuzzing import CONTRACT_CHECKS, OPENAPI, bounded, send
+from u22a8.domain.handles import is_valid_handle
 
 pytestmark = pytest.mark.e2e
 
 MAX_EXAMPLES = 20
-HANDLE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}\.[a-z0-9][a-z0-9-]{0,62}$")
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
 
-schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.json")
+schema = schemathesis.openapi.from_path(OPENAPI)
 
 _targets: dict[str, str] = {}
 
@@ -66,33 +52,19 @@ def _target(api: Api, stack: LocalStack, operation: str) -> str:
 
 
 @schema.parametrize()
-@settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=list(HealthCheck),
-)
+@bounded(MAX_EXAMPLES)
 def test_every_answer_keeps_the_contract(
     case: schemathesis.Case[Any], api: Api, stack: LocalStack
 ) -> None:
-    path_parameters: dict[str, Any] = case.path_parameters or {}
-    handle = path_parameters.get("handle")
-    if isinstance(handle, str) and HANDLE_PATTERN.match(handle):
-        path_parameters["handle"] = _target(api, stack, case.operation.label)
     body = case.body
     handle_in_body = body.get("handle") if isinstance(body, dict) else None
     if (
         isinstance(body, dict)
         and isinstance(handle_in_body, str)
-        and HANDLE_PATTERN.match(handle_in_body)
+        and is_valid_handle(handle_in_body)
     ):  # a create that can succeed: a fresh handle of the key's namespace
         body["handle"] = new_handle(stack.namespace)
-    case.call_and_validate(
-        base_url=stack.url,
-        headers={"Authorization": f"Bearer {stack.api_key}"},
-        checks=CHECKS,
-        timeout=30,
-    )
+    send(case, stack, CONTRACT_CHECKS, lambda: _target(api, stack, case.operation.label))
 
 
 @pytest.mark.parametrize("method", ["TRACE", "QUERY"])

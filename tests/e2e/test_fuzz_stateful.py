@@ -38,19 +38,14 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import FlakyStrategyDefinition
-from schemathesis.checks import (
-    content_type_conformance,
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-)
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.transport import Response
 from schemathesis.generation.stateful.state_machine import APIStateMachine, StepInput, StepOutput
 
-from local.template import ROOT
 from tests.e2e.conftest import HTTP_TIMEOUT_S, LocalStack, new_handle
+from tests.e2e.fuzzing import CONTRACT_CHECKS, OPENAPI
 from u22a8.api.idempotency import IDEMPOTENCY_HEADER
+from u22a8.domain.handles import is_valid_handle
 
 pytestmark = pytest.mark.e2e
 
@@ -63,20 +58,13 @@ MIN_DISTINCT_LINKS_OK = 10
 MIN_DEEPER_OK = 3
 DEEPER_ID = re.compile(r"\{(run_id|sample_id|n)\}")  # a path parameter other than the handle
 
-HANDLE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}\.[a-z0-9][a-z0-9-]{0,62}$")
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]+$")
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
 CREATE = "POST /v1/models"
 ADD_SAMPLES = "POST /v1/models/{handle}/samples"
 
 # Only the links the document declares: inferred ones would test schemathesis' guesses instead.
 schema = schemathesis.openapi.from_path(
-    ROOT / "docs" / "openapi.json",
+    OPENAPI,
     config=SchemathesisConfig.from_dict(
         {
             "generation": {"mode": "positive"},
@@ -130,7 +118,7 @@ def _workflow(stack: LocalStack, tally: Tally) -> type[APIStateMachine]:
             body = case.body
             if case.operation.label == CREATE and isinstance(body, dict):
                 handle = body.get("handle")
-                if isinstance(handle, str) and HANDLE_PATTERN.match(handle):
+                if isinstance(handle, str) and is_valid_handle(handle):
                     # A create that can succeed: a fresh handle of the key's namespace, not one of
                     # a namespace the key cannot reach (404, and a dead end for every link).
                     body["handle"] = new_handle(stack.namespace)
@@ -169,7 +157,7 @@ def _workflow(stack: LocalStack, tally: Tally) -> type[APIStateMachine]:
         ) -> None:
             case.validate_response(
                 response,
-                checks=CHECKS,
+                checks=CONTRACT_CHECKS,
                 headers=kwargs.get("headers"),
                 transport_kwargs=kwargs or None,
                 recorder=self.recorder,

@@ -80,6 +80,7 @@ def webhook_operations() -> tuple[Operation, ...]:
     )
     not_found = (errors.InvalidInput, errors.WebhookNotFound)
     body_errors = (errors.MalformedJson, errors.PayloadTooLarge, errors.InvalidInput)
+    body_and_not_found = (*body_errors, errors.WebhookNotFound)  # a body for an endpoint
     no_body = ops.Body(
         request=EMPTY_BODY,
         description="No fields: send no body or `{}`.",
@@ -174,7 +175,7 @@ def webhook_operations() -> tuple[Operation, ...]:
                     links=(ops.Link("GetWebhook", "getWebhook", "Read the endpoint.", same),),
                 )
             },
-            errors=(*body_errors, errors.WebhookNotFound),
+            errors=body_and_not_found,
         ),
         ops.Operation(
             route=routes.DELETE_WEBHOOK,
@@ -204,7 +205,7 @@ def webhook_operations() -> tuple[Operation, ...]:
                     "The endpoint with its new secret.", WebhookWithSecret, example=with_secret
                 )
             },
-            errors=(*body_errors, errors.WebhookNotFound),
+            errors=body_and_not_found,
         ),
         ops.Operation(
             route=routes.PING_WEBHOOK,
@@ -231,7 +232,7 @@ def webhook_operations() -> tuple[Operation, ...]:
                     ),
                 )
             },
-            errors=(*body_errors, errors.WebhookNotFound),
+            errors=body_and_not_found,
         ),
         ops.Operation(
             route=routes.LIST_WEBHOOK_DELIVERIES,

@@ -7,13 +7,11 @@ and "newest first" is a reverse range read.
 from __future__ import annotations
 
 import re
-import secrets
-import time
 from dataclasses import dataclass
 from enum import StrEnum
 
 from u22a8.effort import DEFAULT_EFFORT, Effort
-from u22a8.entities.errors import FieldError, InvalidInput
+from u22a8.entities.ids import require_id, time_ordered_id
 from u22a8.entities.model import OperationError
 
 RUN_ID_PREFIX = "run_"
@@ -86,21 +84,17 @@ class RunningRequest:
 
 def new_run_id(now_ms: int | None = None) -> str:
     """``run_`` + 12 hex of epoch milliseconds + 8 random hex: unique, and sorts by start."""
-    millis = int(time.time() * 1000) if now_ms is None else now_ms
-    return f"{RUN_ID_PREFIX}{millis:012x}{secrets.token_hex(4)}"
+    return time_ordered_id(RUN_ID_PREFIX, 4, now_ms)
 
 
 def require_valid_run_id(run_id: str) -> str:
     """A malformed run id is the caller's mistake (422), never a lookup."""
-    if _RUN_ID_RE.fullmatch(run_id) is None:
-        raise InvalidInput(
-            f"'{run_id}' is not a valid run id.",
-            [
-                FieldError(
-                    loc=("path", "run_id"),
-                    msg="must be 'run_' and 20 lowercase hex digits, as returned by train",
-                    type="run_id_format",
-                )
-            ],
-        )
+    require_id(
+        run_id,
+        _RUN_ID_RE,
+        what="run id",
+        loc=("path", "run_id"),
+        msg="must be 'run_' and 20 lowercase hex digits, as returned by train",
+        code="run_id_format",
+    )
     return run_id

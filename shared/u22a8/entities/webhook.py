@@ -7,13 +7,11 @@ and "newest first" is a reverse range read, as for runs.
 from __future__ import annotations
 
 import re
-import secrets
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from u22a8.entities.errors import FieldError, InvalidInput
+from u22a8.entities.ids import require_id, time_ordered_id
 
 WEBHOOK_ID_PREFIX = "wh_"
 WEBHOOK_ID_PATTERN = r"^wh_[0-9a-f]{24}$"
@@ -123,23 +121,19 @@ class DeliveryPage:
 
 def new_webhook_id(now_ms: int | None = None) -> str:
     """``wh_`` + 12 hex of epoch milliseconds + 12 random hex: unique, and sorts by creation."""
-    millis = int(time.time() * 1000) if now_ms is None else now_ms
-    return f"{WEBHOOK_ID_PREFIX}{millis:012x}{secrets.token_hex(6)}"
+    return time_ordered_id(WEBHOOK_ID_PREFIX, 6, now_ms)
 
 
 def require_valid_webhook_id(webhook_id: str) -> str:
     """A malformed id is the caller's mistake (422), never a lookup."""
-    if _WEBHOOK_ID_RE.fullmatch(webhook_id) is None:
-        raise InvalidInput(
-            f"'{webhook_id}' is not a valid webhook id.",
-            [
-                FieldError(
-                    loc=("path", "id"),
-                    msg="must be 'wh_' and 24 lowercase hex digits, as returned at creation",
-                    type="webhook_id_format",
-                )
-            ],
-        )
+    require_id(
+        webhook_id,
+        _WEBHOOK_ID_RE,
+        what="webhook id",
+        loc=("path", "id"),
+        msg="must be 'wh_' and 24 lowercase hex digits, as returned at creation",
+        code="webhook_id_format",
+    )
     return webhook_id
 
 

@@ -9,21 +9,16 @@ had, these tests are skipped with one loud line; the rest of the suite runs.
 
 from __future__ import annotations
 
-import json
 import platform
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from local import sam_local
-from local.template import ROOT
-from tests.e2e.conftest import Api, LocalStack, _base_environment, _logs, _tail
+from tests.e2e.conftest import LocalStack, _base_environment, api_fixtures, started_stack
 
 # The image and build are prepared before (``make sam-image``, cached); this bounds SAM CLI's
 # start, the cached ``sam build`` and moto's.
@@ -80,61 +75,16 @@ def stack(
     reason = _docker_ready(arch)
     if reason is not None:
         _loud_skip(request, reason)
-    workdir = tmp_path_factory.mktemp("sam-local")
-    ready = workdir / "ready.json"
-    stdout_path, stderr_path = workdir / "stdout.log", workdir / "stderr.log"
-    with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local.sam_local", "--port", "0", "--ready-file", str(ready)],
-            cwd=ROOT,
-            env=_base_environment(),
-            stdout=out,
-            stderr=err,
-        )
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not ready.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-            pytest.fail(
-                f"sam local did not become ready (exit code {process.returncode})\n"
-                + _logs(stdout_path, stderr_path)
-            )
-        time.sleep(0.2)  # polling the ready file, bounded by the deadline above
-    info: dict[str, Any] = json.loads(ready.read_text(encoding="utf-8"))
-    running = LocalStack(
-        url=info["url"],
-        api_key=info["api_key"],
-        namespace=info["namespace"],
-        moto_endpoint=info["moto_endpoint"],
-        keys_table=info["keys_table"],
-        stdout_path=stdout_path,
-        stderr_path=stderr_path,
-    )
-    try:
+    with started_stack(
+        "local.sam_local",
+        tmp_path_factory.mktemp("sam-local"),
+        _base_environment(),
+        start_timeout_s=START_TIMEOUT_S,
+        stop_timeout_s=STOP_TIMEOUT_S,
+        poll_s=0.2,
+        clean_stop=False,  # SAM CLI shares its output, and may print its own on Ctrl-C
+    ) as running:
         yield running
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                code = process.wait(timeout=STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-                pytest.fail(f"sam local ignored Ctrl-C\n{running.logs()}")
-            assert code == 0, f"sam local exited with {code} on Ctrl-C\n{running.logs()}"
-            assert "Stopped." in _tail(stdout_path)
-        else:
-            pytest.fail(f"sam local died during the tests\n{running.logs()}")
 
 
-@pytest.fixture(scope="session")
-def api(stack: LocalStack) -> Api:
-    return Api(stack.url, stack.api_key)
-
-
-@pytest.fixture(scope="session")
-def globex(stack: LocalStack) -> Api:
-    _, key = stack.issue_key("globex")
-    return Api(stack.url, key)
+api, globex = api_fixtures()
