@@ -86,6 +86,8 @@ class RunResult:
     spearman: dict[str, float]
     error: str | None
     peak_mb: float | None
+    step_s: dict[str, float]
+    cpu_s: float | None
 
     @property
     def per_candidate(self) -> float:
@@ -166,18 +168,41 @@ def execution_arn(sfn: Any, run_id: str) -> str | None:
     return None
 
 
-def history_counts(sfn: Any, arn: str) -> tuple[int, int, float | None]:
-    """(``*StateEntered`` events, Map iterations started, execution seconds)."""
+@dataclass(frozen=True)
+class History:
+    """What the execution's history says: billed transitions, Map iterations, seconds."""
+
+    transitions: int
+    map_iterations: int
+    execution_s: float | None
+    #: Per top-level state: from its first ``StateEntered`` to its last ``StateExited`` (a Map's
+    #: iterations are inside the Map's span), so the slowest step is visible.
+    step_s: dict[str, float]
+
+
+def execution_history(sfn: Any, arn: str) -> History:
+    """Read the run's execution history (``GetExecutionHistory``, every page)."""
     transitions = iterations = 0
+    entered: dict[str, Any] = {}
+    exited: dict[str, Any] = {}
     for page in sfn.get_paginator("get_execution_history").paginate(executionArn=arn):
         for event in page["events"]:
             kind = event["type"]
             transitions += kind.endswith("StateEntered")
             iterations += kind == "MapIterationStarted"
+            if kind.endswith("StateEntered"):
+                entered.setdefault(event["stateEnteredEventDetails"]["name"], event["timestamp"])
+            elif kind.endswith("StateExited"):
+                exited[event["stateExitedEventDetails"]["name"]] = event["timestamp"]
     described = sfn.describe_execution(executionArn=arn)
     stop = described.get("stopDate")
     seconds = (stop - described["startDate"]).total_seconds() if stop else None
-    return transitions, iterations, seconds
+    steps = {
+        name: (exited[name] - start).total_seconds()
+        for name, start in entered.items()
+        if name in exited
+    }
+    return History(transitions, iterations, seconds, steps)
 
 
 def reset_peak(pid: int) -> None:
@@ -197,9 +222,20 @@ def peak_mb(pid: int) -> float | None:
     return None
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time of the process so far (``/proc/<pid>/stat``), in seconds: under
+    load, wall time is inflated by other processes, CPU time much less."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def train(client: Client, sfn: Any, handle: str, samples: int, effort: str) -> RunResult:
     model = client.call("GET", f"/v1/models/{handle}", expect=200)
     reset_peak(client.stack.pid)
+    cpu_before = cpu_seconds(client.stack.pid)
     body: dict[str, Any] = {"effort": effort}
     if model["state"] == "ready":
         body["reoptimize_params"] = True  # a ready model only trains again for a fresh search
@@ -216,9 +252,11 @@ def train(client: Client, sfn: Any, handle: str, samples: int, effort: str) -> R
         time.sleep(POLL_INTERVAL_S)
     wall = time.perf_counter() - started
     peak = peak_mb(client.stack.pid)
+    cpu_after = cpu_seconds(client.stack.pid)
+    cpu = cpu_after - cpu_before if cpu_after is not None and cpu_before is not None else None
     run = client.call("GET", f"/v1/models/{handle}/runs/{run_id}", expect=200)
     arn = execution_arn(sfn, run_id)
-    transitions, iterations, execution_s = history_counts(sfn, arn) if arn else (0, 0, None)
+    history = execution_history(sfn, arn) if arn else History(0, 0, None, {})
     objective: float | None = None
     spearman: dict[str, float] = {}
     if run["status"] == "succeeded":
@@ -233,31 +271,34 @@ def train(client: Client, sfn: Any, handle: str, samples: int, effort: str) -> R
         effort=effort,
         status=run["status"],
         wall_s=wall,
-        execution_s=execution_s,
-        transitions=transitions,
-        map_iterations=iterations,
+        execution_s=history.execution_s,
+        transitions=history.transitions,
+        map_iterations=history.map_iterations,
         candidates=len(plan_candidates(cast("Effort", effort))),
         objective=objective,
         spearman=spearman,
         error=f"{error['code']}: {error['message']}" if error else None,
         peak_mb=peak,
+        step_s=history.step_s,
+        cpu_s=cpu,
     )
 
 
 def table(results: Sequence[RunResult]) -> str:
     lines = [
-        "| samples | effort | status | wall s | execution s | transitions | candidates "
+        "| samples | effort | status | wall s | CPU s | execution s | transitions | candidates "
         "| transitions/candidate | Map iterations | peak MB | best CV mean AUC "
         "| CV Spearman (Clarity, Flow) |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         execution = f"{r.execution_s:.1f}" if r.execution_s is not None else "-"
         objective = f"{r.objective:.4f}" if r.objective is not None else "-"
         spearman = ", ".join(f"{r.spearman[c]:.3f}" for c in CRITERIA if c in r.spearman)
         peak = f"{r.peak_mb:,.0f}" if r.peak_mb is not None else "-"
+        cpu = f"{r.cpu_s:.1f}" if r.cpu_s is not None else "-"
         lines.append(
-            f"| {r.samples:,} | {r.effort} | {r.status} | {r.wall_s:.1f} | {execution} "
+            f"| {r.samples:,} | {r.effort} | {r.status} | {r.wall_s:.1f} | {cpu} | {execution} "
             f"| {r.transitions} | {r.candidates} | {r.per_candidate:.2f} | {r.map_iterations} "
             f"| {peak} | {objective} | {spearman or r.error or '-'} |"
         )
@@ -317,8 +358,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             for effort in efforts:
                 result = train(client, sfn, handle, size, effort)
                 print(
-                    f"  {effort}: {result.status} in {result.wall_s:.1f} s, "
-                    f"{result.transitions} transitions, {result.candidates} candidates",
+                    f"  {effort}: {result.status} in {result.wall_s:.1f} s "
+                    f"(CPU {result.cpu_s or 0:.1f} s), "
+                    f"{result.transitions} transitions, {result.candidates} candidates; "
+                    + ", ".join(f"{name} {s:.1f} s" for name, s in result.step_s.items()),
                     flush=True,
                 )
                 results.append(result)
