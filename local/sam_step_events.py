@@ -45,15 +45,18 @@ def _plan_total() -> int:
 def _evaluated() -> dict[str, Any]:
     """What "Evaluate candidates" returns for the first candidate on the walk-through's samples:
     the trainer is deterministic, so this is the real result, in the compact shape the Map
-    gathers (``results.compact``: metrics as rows in the snapshot's criteria order), rounded for a
-    stable file."""
+    gathers (``results.compact``: metrics and calibrations as rows in the snapshot's criteria
+    order), the metrics rounded for a stable file."""
     from u22a8.domain.training_run import results
     from u22a8.training import TrainingParams
-    from u22a8.training.evaluate import evaluate_candidate
+    from u22a8.training.evaluate import cross_validate
 
     params = TrainingParams.from_dict(_candidate()["params"])
-    result = evaluate_candidate(_samples(), list(CRITERIA), params)
-    compact: dict[str, Any] = _rounded(results.compact(0, result, CRITERIA))
+    validated = cross_validate(_samples(), list(CRITERIA), params)
+    exact = results.compact(0, validated.result, CRITERIA, validated.calibrations)
+    # The calibrations stay exact: the fit stores them in the artifact's header, whose size the
+    # fit's event states.
+    compact: dict[str, Any] = {**_rounded(exact), "calibrations": exact["calibrations"]}
     return compact
 
 

@@ -28,14 +28,14 @@ def test_too_much_text_fails_before_the_snapshot(
     assert api.post("/v1/models", {"handle": HANDLE, "criteria": CRITERIA}).status == 201
     samples = labelled_samples(30, CRITERIA, seed=9)
     assert api.post(f"/v1/models/{HANDLE}/samples", {"samples": samples}).status == 201
-    total = sum(len(s["text"]) for s in samples)
+    total = sum(len(s["text"]) + errors.SAMPLE_OVERHEAD_CHARS for s in samples)
     monkeypatch.setattr(errors, "MAX_TRAINING_CHARS", total - 1)
     run_id = "run_0000000000aa11223344"
     claim(run_id)
     with pytest.raises(TooManySamples) as caught:
         fitting.load_samples({"handle": HANDLE, "run_id": run_id})
     assert caught.value.code == "too-many-samples"
-    assert f"the first 30 already hold {total:,})" in caught.value.message
+    assert f"the first 30 samples already count {total:,}." in caught.value.message
     assert f"at most {total - 1:,} characters" in caught.value.message
     listed = boto3.client("s3").list_objects_v2(
         Bucket=get_settings().artifacts_bucket, Prefix=f"datasets/{HANDLE}/"

@@ -17,6 +17,7 @@ from u22a8.data import artifacts, clients, inline_artifacts, runs_repo, training
 from u22a8.domain import runs_service
 from u22a8.domain.training_run import fitting, outcome, snapshot
 from u22a8.domain.training_run.errors import RunSuperseded, ZeroDataRetentionOn
+from u22a8.domain.training_run.step import BadPayload
 from u22a8.entities.model import ModelState
 from u22a8.entities.run import Run, RunStatus, TrainRequest
 from u22a8.training import TrainingParams, plan_candidates
@@ -304,3 +305,45 @@ def test_the_snapshot_holds_the_samples_in_insertion_order() -> None:
     ]
     assert loaded["sample_count"] == 30
     assert _item(f"RUN#{run_id}")["dataset_key"]["S"] == loaded["dataset_key"]
+
+
+@pytest.mark.usefixtures("model")
+def test_the_fit_uses_the_winners_travelled_calibrations_and_makes_the_same_artifact() -> None:
+    """Each result carries its calibrations, so ``Fit best candidate`` does not cross-validate
+    the winner again; a result without them (an execution started before they travelled) is
+    fitted as before, to the same bytes, and a malformed one is refused."""
+    run_id = "run_0192f1e2a3b4aaaaaaaaaaaa"
+    claim(run_id)
+    loaded = _loaded(run_id)
+    cache = fitting.ContainerCache()
+    evaluated = [
+        fitting.evaluate_candidate(
+            {
+                "handle": HANDLE,
+                "run_id": run_id,
+                "dataset_key": loaded["dataset_key"],
+                "total": 2,
+                "candidate": {"index": i, "params": p.to_dict()},
+            },
+            cache,
+        )
+        for i, p in enumerate(plan_candidates("low"))
+    ]
+    assert all(len(r["calibrations"]) == len(CRITERIA) for r in evaluated)
+
+    def fitted(results: list[dict[str, Any]]) -> bytes:
+        event = {"handle": HANDLE, "run_id": run_id, "dataset_key": loaded["dataset_key"]}
+        answer = fitting.fit_best({**event, "results": results}, fitting.ContainerCache())
+        return artifacts.get_artifact(answer["artifact_key"])
+
+    travelled = fitted(evaluated)
+    assert fitted([{k: v for k, v in r.items() if k != "calibrations"} for r in evaluated]) == (
+        travelled
+    )
+    # Another candidate's calibrations in the winner's place show they are used as they come.
+    swapped = [
+        {**r, "calibrations": evaluated[1 - i]["calibrations"]} for i, r in enumerate(evaluated)
+    ]
+    assert fitted(swapped) != travelled
+    with pytest.raises(BadPayload, match="calibration"):
+        fitted([{**r, "calibrations": [[1.0, "x"]] * len(CRITERIA)} for r in evaluated])

@@ -32,6 +32,7 @@ from .evaluate import (
     as_samples,
     check_enough_samples,
     collect_labels,
+    cross_validate,
     evaluate_candidate,
     select_best,
 )
@@ -136,6 +137,7 @@ __all__ = [
     "check_size",
     "collect_labels",
     "count_features",
+    "cross_validate",
     "dataset_identity",
     "default_cache",
     "evaluate_candidate",

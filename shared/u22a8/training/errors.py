@@ -63,12 +63,18 @@ class NotEnoughSamples(TrainingError):
         super().__init__("; ".join(s.describe() for s in shortfalls))
 
 
-#: Most characters of sample text a run trains on. Featurising takes about 190 MB per million
-#: characters (measured: 517 MB at 10,000 samples of 254 characters, 998 MB at 20,000), and the
-#: evaluation function has 1,769 MB (template.yaml), so 8 million characters (about 31,000 such
-#: samples, or 130,000 package summaries of 60 characters) peak near 1.6 GB with room left for
-#: the fit itself. Larger sets fail at once, before any search, rather than run out of memory.
+#: What a run's memory holds, in characters: each sample counts its text plus
+#: ``SAMPLE_OVERHEAD_CHARS``. Measured (one evaluation in-process: snapshot decoded, featurised,
+#: a learned candidate's 3 folds), memory grows by about 173 MB per million characters and
+#: 4.6 KB per sample (the sample's Python objects and rows): 517 MB at 10,000 generated samples
+#: of 254 characters, 1,485 MB at 30,000; 181 MB at 10,000 npm summaries of 55 characters,
+#: 597 MB at 40,000. A limit on characters alone let 8 million characters of short texts
+#: (145,000 summaries: about 2.1 GB) past the evaluation function's 1,769 MB (template.yaml).
+#: 8 million counted this way is about 1.4 GB however long the texts are: about 28,900 samples
+#: of 250 characters or 92,000 of 60. Larger sets fail at once, before any search.
 MAX_TRAINING_CHARS = 8_000_000
+#: A sample's memory beyond its text, in characters (4.6 KB a sample / 173 bytes a character).
+SAMPLE_OVERHEAD_CHARS = 27
 
 
 class TooManySamples(TrainingError):
@@ -80,27 +86,29 @@ class TooManySamples(TrainingError):
         self.samples = samples
         self.characters = characters
         super().__init__(
-            f"the model's samples hold more than {MAX_TRAINING_CHARS:,} characters of text (the "
-            f"first {samples:,} already hold {characters:,}), and a training run handles at most "
-            f"{MAX_TRAINING_CHARS:,} characters (about 31,000 samples of 250 characters) within "
-            "its memory. Delete samples, or split the model's criteria over models with fewer "
-            "samples each"
+            f"the model's samples are too large to train on: a training run handles at most "
+            f"{MAX_TRAINING_CHARS:,} characters, counting each sample's text plus "
+            f"{SAMPLE_OVERHEAD_CHARS} (about 28,900 samples of 250 characters, or 92,000 of 60), "
+            f"within its memory, and the first {samples:,} samples already count "
+            f"{characters:,}. Delete samples, or split the model's criteria over models with "
+            "fewer samples each"
         )
 
 
 def within_size_limit[T](samples: Iterable[tuple[str, T]]) -> Iterator[tuple[str, T]]:
-    """``(text, labels)`` pairs passed through, raising :class:`TooManySamples` as soon as their
-    text exceeds :data:`MAX_TRAINING_CHARS`: a too large set fails without being read whole."""
+    """``(text, labels)`` pairs passed through, raising :class:`TooManySamples` as soon as they
+    count more than :data:`MAX_TRAINING_CHARS` (text plus :data:`SAMPLE_OVERHEAD_CHARS` each):
+    a too large set fails without being read whole."""
     characters = 0
     for count, (text, labels) in enumerate(samples, start=1):
-        characters += len(text)
+        characters += len(text) + SAMPLE_OVERHEAD_CHARS
         if characters > MAX_TRAINING_CHARS:
             raise TooManySamples(count, characters)
         yield text, labels
 
 
 def check_size(texts: Iterable[str]) -> None:
-    """Raise :class:`TooManySamples` when ``texts`` exceed :data:`MAX_TRAINING_CHARS`."""
+    """Raise :class:`TooManySamples` when ``texts`` count more than :data:`MAX_TRAINING_CHARS`."""
     for _ in within_size_limit((text, None) for text in texts):
         pass
 

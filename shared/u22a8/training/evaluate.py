@@ -28,6 +28,7 @@ from .errors import (
 from .features import CsrMatrix, FeatureCache, apply_idf, default_cache, fit_idf
 from .learned import criterion_prototypes
 from .metrics import roc_auc, spearman
+from .objective import Calibration, fit_calibration
 from .search import TrainingParams
 from .types import LabelledSample
 
@@ -264,12 +265,61 @@ def evaluate_candidate(
     Raises :class:`NotEnoughSamples` when a criterion is below the minimums. ``dataset_id``
     names the dataset in the feature cache (defaults to a digest of the texts).
     """
+    labels, raw = _out_of_fold(samples, criteria, params, folds, seed, cache, dataset_id)
+    return _result(params, labels, raw)
+
+
+@dataclass(frozen=True, slots=True)
+class CrossValidation:
+    """A candidate's result and the calibrations of its out-of-fold scores.
+
+    The calibrations are what ``fit`` would compute again from the same folds, so passing them
+    to ``fit(..., calibrations=...)`` fits the winner once instead of once per fold as well.
+    """
+
+    result: CandidateResult
+    calibrations: tuple[Calibration, ...]
+
+
+def cross_validate(
+    samples: Sequence[LabelledSample],
+    criteria: Sequence[str],
+    params: TrainingParams,
+    *,
+    folds: int | None = None,
+    seed: int = DEFAULT_SEED,
+    cache: FeatureCache | None = None,
+    dataset_id: str | None = None,
+) -> CrossValidation:
+    """:func:`evaluate_candidate`, plus each criterion's calibration (in ``criteria`` order)."""
+    labels, raw = _out_of_fold(samples, criteria, params, folds, seed, cache, dataset_id)
+    calibrations = tuple(
+        fit_calibration(r, crit.scores, params.calibration_l2)
+        for crit, r in zip(labels, raw, strict=True)
+    )
+    return CrossValidation(_result(params, labels, raw), calibrations)
+
+
+def _out_of_fold(
+    samples: Sequence[LabelledSample],
+    criteria: Sequence[str],
+    params: TrainingParams,
+    folds: int | None,
+    seed: int,
+    cache: FeatureCache | None,
+    dataset_id: str | None,
+) -> tuple[list[CriterionLabels], list[NDArray[np.float64]]]:
     labels = collect_labels(samples, criteria)
     check_enough_samples(labels)
     texts = [s.text for s in samples]
     tf = (cache or default_cache()).term_frequencies(texts, params.features, dataset_id)
     fold_of = assign_folds(len(samples), labels, folds or folds_for(len(samples)), seed)
-    raw = out_of_fold_raw(tf, labels, params, fold_of)
+    return labels, out_of_fold_raw(tf, labels, params, fold_of)
+
+
+def _result(
+    params: TrainingParams, labels: Sequence[CriterionLabels], raw: Sequence[NDArray[np.float64]]
+) -> CandidateResult:
     metrics = {crit.name: criterion_metrics(crit, r) for crit, r in zip(labels, raw, strict=True)}
     objective = float(np.mean([m["auc"] for m in metrics.values()]))
     tiebreak = float(np.mean([m["spearman"] for m in metrics.values()]))

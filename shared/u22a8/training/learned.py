@@ -80,8 +80,7 @@ def learned_prototypes(
     high = scores >= HIGH_THRESHOLD
     weights = balanced_weights(high)
     sub = x.take_rows(rows)
-    columns, local = np.unique(sub.indices, return_inverse=True)
-    compact = CsrMatrix(sub.indptr, local.astype(np.intp), sub.data, int(columns.size))
+    columns, compact = sub.compact_columns()
     scale = np.ones(columns.size)
     if params.nb_weighted:
         scale = nb_ratios(compact, high, weights)

@@ -66,7 +66,7 @@ class _Problem:
         self.x = x
         self.targets = targets
         self.cw = c * weights
-        order = np.argsort(x.indices, kind="stable")
+        order = x.column_order()
         self.col_rows = x.row_ids()[order]
         self.col_data = x.data[order]
         col_counts = np.bincount(x.indices, minlength=x.n_cols)

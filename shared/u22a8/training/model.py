@@ -187,12 +187,15 @@ def fit(
     seed: int = DEFAULT_SEED,
     cache: FeatureCache | None = None,
     dataset_id: str | None = None,
+    calibrations: Sequence[Calibration] | None = None,
 ) -> FittedModel:
     """Fit ``params`` on all samples.
 
     Calibration is fitted to out-of-fold raw scores (the same folds as cross-validation),
     because in-sample raw scores are inflated by each sample's own contribution to its
-    prototype and would make the calibrated scores over-confident on new texts.
+    prototype and would make the calibrated scores over-confident on new texts. The
+    cross-validation of these params already computed them (``cross_validate``): passing its
+    ``calibrations`` skips the folds, which are most of the work, and gives the same model.
     """
     labels = collect_labels(samples, criteria)
     check_enough_samples(labels)
@@ -204,17 +207,18 @@ def fit(
         criterion_prototypes(x, crit.rows, crit.scores, params, n_criteria=len(labels)).as_float32()
         for crit in labels
     )
-    fold_of = assign_folds(len(samples), labels, folds or folds_for(len(samples)), seed)
-    oof = out_of_fold_raw(tf, labels, params, fold_of)
-    calibrations = tuple(
-        fit_calibration(raw, crit.scores, params.calibration_l2)
-        for crit, raw in zip(labels, oof, strict=True)
-    )
+    if calibrations is None:
+        fold_of = assign_folds(len(samples), labels, folds or folds_for(len(samples)), seed)
+        oof = out_of_fold_raw(tf, labels, params, fold_of)
+        calibrations = tuple(
+            fit_calibration(raw, crit.scores, params.calibration_l2)
+            for crit, raw in zip(labels, oof, strict=True)
+        )
     return FittedModel(
         params=params,
         criteria=tuple(criteria),
         idf=idf,
         prototypes=prototypes,
-        calibrations=calibrations,
+        calibrations=tuple(calibrations),
         n_samples=len(samples),
     )

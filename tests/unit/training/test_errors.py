@@ -90,6 +90,7 @@ def test_the_size_limit_stops_reading_at_the_first_sample_over_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(errors, "MAX_TRAINING_CHARS", 10)
+    monkeypatch.setattr(errors, "SAMPLE_OVERHEAD_CHARS", 0)
     read: list[int] = []
 
     def samples() -> Iterator[tuple[str, int]]:
@@ -106,3 +107,30 @@ def test_the_size_limit_stops_reading_at_the_first_sample_over_it(
     check_size(["0123456789"])
     with pytest.raises(TooManySamples):
         check_size(["0123456789", "x"])
+
+
+def test_each_sample_counts_its_overhead_so_many_short_texts_hit_the_limit_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Memory grows per sample as well as per character: 3 one-character samples count 3 + 3 x 27
+    (the default overhead), which 83 holds and 84 needs."""
+    assert errors.SAMPLE_OVERHEAD_CHARS == 27
+    monkeypatch.setattr(errors, "MAX_TRAINING_CHARS", 84)
+    check_size(["a", "b", "c"])
+    monkeypatch.setattr(errors, "MAX_TRAINING_CHARS", 83)
+    with pytest.raises(TooManySamples) as caught:
+        check_size(["a", "b", "c"])
+    assert (caught.value.samples, caught.value.characters) == (3, 84)
+    assert "counting each sample's text plus 27" in caught.value.message
+
+
+def test_the_real_limit_admits_the_sets_its_memory_holds() -> None:
+    """The measured memory model (errors.py): a set at the limit stays near 1.4 GB of the
+    evaluation function's 1,769 MB, for long texts and short ones alike."""
+    for length in (250, 60, 1):
+        fitting = errors.MAX_TRAINING_CHARS // (length + errors.SAMPLE_OVERHEAD_CHARS)
+        megabytes = 40 + 173e-6 * fitting * length + 4.6e-3 * fitting
+        assert megabytes < 1_769 * 0.85, (length, fitting, megabytes)
+        check_size(["x" * length] * fitting)
+        with pytest.raises(TooManySamples):
+            check_size(["x" * length] * (fitting + 1))

@@ -160,7 +160,7 @@ def evaluate_candidate(event: Mapping[str, Any], cache: ContainerCache) -> dict[
     index = integer(candidate, "index")
     params = TrainingParams.from_dict(dict(mapping(candidate, "params")))
     criteria, samples = cache.load(handle, dataset_key)
-    result = trainer.evaluate_candidate(
+    validated = trainer.cross_validate(
         samples, criteria, params, cache=cache.features, dataset_id=dataset_key
     )
     try:
@@ -169,7 +169,7 @@ def evaluate_candidate(event: Mapping[str, Any], cache: ContainerCache) -> dict[
         raise RunSuperseded(handle, run_id) from gone
     except training_repo.RetentionTurnedOn as purged:
         raise ZeroDataRetentionOn(handle) from purged
-    return results.compact(index, result, criteria)
+    return results.compact(index, validated.result, criteria, validated.calibrations)
 
 
 def version_metrics(result: CandidateResult) -> dict[str, Any]:
@@ -195,8 +195,19 @@ def fit_best(event: Mapping[str, Any], cache: ContainerCache) -> dict[str, Any]:
     _holding_model(handle, run_id)  # no fit for a cancelled run, or on purged samples
     dataset_key = text(event, "dataset_key")
     criteria, samples = cache.load(handle, dataset_key)
-    best = select_best([results.expand(r, criteria) for r in ordered])
-    model = fit(samples, criteria, best.params, cache=cache.features, dataset_id=dataset_key)
+    expanded = [results.expand(r, criteria) for r in ordered]
+    best = select_best(expanded)
+    # The winner's own calibrations (from its cross-validation): the same as fitting computes.
+    winner = next(raw for raw, result in zip(ordered, expanded, strict=True) if result is best)
+    calibrations = results.calibrations(winner, criteria)
+    model = fit(
+        samples,
+        criteria,
+        best.params,
+        cache=cache.features,
+        dataset_id=dataset_key,
+        calibrations=calibrations,
+    )
     version_id = snapshot.version_id_for(run_id)
     key = artifacts.artifact_key(handle, version_id)
     blob = model.to_bytes()
