@@ -67,12 +67,15 @@ def interpolate(weights: NDArray[np.float64], beta: float) -> NDArray[np.float64
     return mixed
 
 
-def keep_largest(weights: NDArray[np.float64], count: int) -> NDArray[np.float64]:
-    """``weights`` with all but the ``count`` largest magnitudes set to zero (ties: lower index)."""
+def keep_largest(
+    weights: NDArray[np.float64], count: int, by: NDArray[np.float64] | None = None
+) -> NDArray[np.float64]:
+    """``weights`` with all but ``count`` entries set to zero: those of the largest magnitudes of
+    ``by`` (default: of ``weights`` themselves; ties: lower index)."""
     nonzero = int(np.count_nonzero(weights))
     if nonzero <= count:
         return weights
-    order = np.argsort(-np.abs(weights), kind="stable")
+    order = np.argsort(-np.abs(weights if by is None else by), kind="stable")
     kept = np.zeros_like(weights)
     kept[order[:count]] = weights[order[:count]]
     return kept
@@ -88,7 +91,10 @@ def learned_prototypes(
 ) -> Prototypes:
     """Fit +w/-w prototypes on the given rows of ``x`` (unit TF-IDF rows) and their scores.
 
-    The fit runs over the columns these rows use only (a fraction of the hashed space). Every
+    The fit runs over the columns these rows use only (a fraction of the hashed space). The
+    weights kept under ``max_weights`` are those the fit itself weighs most: the naive-Bayes part
+    of an interpolated model is spread thinly over every n-gram, and keeping its largest ratios
+    (rare n-grams) instead cost 0.004 to 0.006 held-out AUC at a 20-criterion share. Every
     fit starts from zero: starting a fold from another fold's solution would carry the held-out
     samples into it (the solver stops early) and inflate cross-validated AUC.
     """
@@ -104,7 +110,7 @@ def learned_prototypes(
     fitted = fit_logistic(compact, np.clip(scores, 0.0, 1.0), weights, params.c)
     mixed = interpolate(fitted.weights, params.nb_interpolation)
     effective = np.zeros(x.n_cols)
-    effective[columns] = keep_largest(mixed * scale, max_weights)
+    effective[columns] = keep_largest(mixed * scale, max_weights, by=fitted.weights * scale)
     return Prototypes(mean=np.zeros(x.n_cols), delta=effective, centered=False)
 
 

@@ -78,7 +78,7 @@ def _mean(features: FeatureConfig, shrinkage: float = 0.0, centered: bool = True
 #: The candidates each level adds to the previous level's (as many as there were before).
 _NEW: dict[Effort, tuple[TrainingParams, ...]] = {
     "low": (_learned(BLOCKS, 16.0, beta=0.1), _mean(WORDS_AND_CHARS)),
-    "medium": (_learned(BLOCKS, 4.0, beta=0.25), _learned(BLOCKS, 64.0, beta=0.05)),
+    "medium": (_learned(BLOCKS, 4.0, beta=0.25), _learned(BLOCKS, 16.0, beta=0.05)),
     "high": (
         _learned(BLOCKS, 4.0),
         _learned(BLOCKS, 4.0, nb=False),

@@ -82,7 +82,7 @@ def test_interpolated_prototypes_move_from_the_fit_towards_naive_bayes() -> None
     x = apply_idf(tf, fit_idf(tf), BLOCKS)
     crit = collect_labels(samples, CRITERIA)[0]
 
-    def delta(beta: float) -> np.ndarray:
+    def delta(beta: float, max_weights: int = 2**30) -> np.ndarray:
         params = TrainingParams(
             features=BLOCKS,
             prototypes="learned",
@@ -91,7 +91,8 @@ def test_interpolated_prototypes_move_from_the_fit_towards_naive_bayes() -> None
             nb_weighted=True,
             nb_interpolation=beta,
         )
-        return learned_prototypes(x, crit.rows, crit.scores, params).delta
+        protos = learned_prototypes(x, crit.rows, crit.scores, params, max_weights=max_weights)
+        return protos.delta
 
     fitted, half, quarter = delta(1.0), delta(0.5), delta(0.25)
     # affine in beta: delta(beta) = beta * fit + (1 - beta) * naive Bayes (mean |w| * ratios)
@@ -105,12 +106,19 @@ def test_interpolated_prototypes_move_from_the_fit_towards_naive_bayes() -> None
     in_low = rows.rmatvec((~crit.high).astype(float)) > 0
     assert (naive_bayes[in_high & ~in_low] > 0).all()
     assert (naive_bayes[in_low & ~in_high] < 0).all()
+    # under a budget it keeps the columns the fit weighs most, with their interpolated weights
+    kept = np.flatnonzero(delta(1.0, max_weights=50))
+    small = delta(0.25, max_weights=50)
+    assert np.array_equal(np.flatnonzero(small), kept)
+    assert np.allclose(small[kept], quarter[kept])
 
 
 def test_keep_largest_keeps_the_largest_magnitudes() -> None:
     weights = np.array([0.1, -3.0, 0.0, 2.0, -0.5])
     assert keep_largest(weights, 2).tolist() == [0.0, -3.0, 0.0, 2.0, 0.0]
     assert keep_largest(weights, 4) is weights
+    by = np.array([5.0, 0.1, 0.0, -4.0, 0.2])
+    assert keep_largest(weights, 2, by=by).tolist() == [0.1, 0.0, 0.0, 2.0, 0.0]
 
 
 def test_a_fitted_learned_model_round_trips_without_means() -> None:
