@@ -21,6 +21,9 @@ PROTOTYPES: tuple[Prototypes, ...] = get_args(Prototypes)
 DEFAULT_CALIBRATION_L2 = 1.0
 #: Inverse regularisation strength of learned prototypes when a caller gives none.
 DEFAULT_C = 1.0
+#: NBSVM's interpolation when a caller gives none: the fitted weights alone (Wang & Manning's
+#: beta = 1), which is also what params written before the interpolation existed mean.
+DEFAULT_NB_INTERPOLATION = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +37,11 @@ class TrainingParams:
     ``prototypes`` "learned": the prototypes are +w and -w for weights w fitted to separate the
     classes (class-balanced logistic loss, graded labels as soft targets, L2 penalty with inverse
     strength ``c``); ``nb_weighted`` first scales every n-gram by its naive-Bayes log-count
-    ratio (NBSVM), so the penalty favours n-grams that already separate the classes. The fields of
-    the other kind must keep their defaults, so two params that are the same model are equal.
+    ratio (NBSVM), so the penalty favours n-grams that already separate the classes, and
+    ``nb_interpolation`` (beta, in (0, 1]) mixes the fitted weights with the naive-Bayes ones as
+    ``(1 - beta) * mean(|w|) + beta * w`` (Wang & Manning's interpolated NBSVM): on short, noisy
+    texts mostly naive Bayes generalises better than the fit alone. The fields of the other kind
+    must keep their defaults, so two params that are the same model are equal.
     """
 
     features: FeatureConfig = field(default_factory=FeatureConfig)
@@ -46,6 +52,7 @@ class TrainingParams:
     prototypes: Prototypes = "mean"
     c: float = DEFAULT_C
     nb_weighted: bool = False
+    nb_interpolation: float = DEFAULT_NB_INTERPOLATION
 
     def __post_init__(self) -> None:
         if not self.shrinkage >= 0.0:
@@ -66,6 +73,10 @@ class TrainingParams:
                 )
         elif self.c != DEFAULT_C or self.nb_weighted:
             raise ValueError("c and nb_weighted apply to learned prototypes only")
+        if not 0.0 < self.nb_interpolation <= 1.0:
+            raise ValueError("nb_interpolation must be in (0, 1]")
+        if self.nb_interpolation != DEFAULT_NB_INTERPOLATION and not self.nb_weighted:
+            raise ValueError("nb_interpolation applies to naive-Bayes-weighted learned prototypes")
 
     @property
     def learned(self) -> bool:
@@ -76,7 +87,12 @@ class TrainingParams:
         """What was chosen, in words a user can read (stored with the version as ``summary``)."""
         if self.learned:
             how = f"learned prototypes (class-balanced logistic fit, regularisation C = {self.c:g}"
-            how += ", naive-Bayes-weighted n-grams)" if self.nb_weighted else ")"
+            if self.nb_weighted:
+                how += ", naive-Bayes-weighted n-grams"
+            if self.nb_interpolation != DEFAULT_NB_INTERPOLATION:
+                fitted = round(100 * self.nb_interpolation)
+                how += f", interpolated: {fitted} % fitted + {100 - fitted} % naive-Bayes weights"
+            how += ")"
         else:
             how = "class-mean prototypes"
             how += ", centred" if self.centered else ", not centred"
@@ -97,6 +113,7 @@ class TrainingParams:
             "prototypes": self.prototypes,
             "c": self.c,
             "nb_weighted": self.nb_weighted,
+            "nb_interpolation": self.nb_interpolation,
             "summary": self.describe(),
         }
 
@@ -119,4 +136,5 @@ class TrainingParams:
             prototypes="learned" if prototypes == "learned" else "mean",
             c=float(data.get("c", DEFAULT_C)),
             nb_weighted=bool(data.get("nb_weighted", False)),
+            nb_interpolation=float(data.get("nb_interpolation", DEFAULT_NB_INTERPOLATION)),
         )

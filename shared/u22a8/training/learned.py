@@ -6,7 +6,8 @@ the artifact and the calibration are the same as for class-mean prototypes. The 
 a class-balanced, L2-regularised logistic fit (``u22a8.training.logistic``) in which graded labels
 are soft targets; optionally on naive-Bayes-weighted features (NBSVM: each n-gram scaled by the
 log-ratio of its class-balanced frequency in high and low samples, itself a difference of class
-prototypes), which makes the penalty cheap for n-grams that already separate the classes.
+prototypes), which makes the penalty cheap for n-grams that already separate the classes, and
+optionally interpolated towards naive Bayes itself (:func:`interpolate`).
 
 Only the ``max_weights`` largest weights are kept ("the weights that matter"): a model's artifact
 then stays small enough to be copied into the table however many criteria it has.
@@ -52,12 +53,29 @@ def nb_ratios(
     return ratios
 
 
-def keep_largest(weights: NDArray[np.float64], count: int) -> NDArray[np.float64]:
-    """``weights`` with all but the ``count`` largest magnitudes set to zero (ties: lower index)."""
+def interpolate(weights: NDArray[np.float64], beta: float) -> NDArray[np.float64]:
+    """Wang & Manning's interpolated NBSVM: ``(1 - beta) * mean(|w|) + beta * w``.
+
+    On naive-Bayes-weighted features a constant weight is naive Bayes itself, so beta moves the
+    model between the log-count ratios (0) and the discriminative fit (1). On real short texts
+    (``bench/quality.py``) a little of the fit (beta 0.05 to 0.25) beats the fit alone by about
+    0.01 AUC, in cross-validation and held out alike: the fit alone overfits the noisy labels.
+    """
+    if beta == 1.0:
+        return weights
+    mixed: NDArray[np.float64] = (1.0 - beta) * float(np.mean(np.abs(weights))) + beta * weights
+    return mixed
+
+
+def keep_largest(
+    weights: NDArray[np.float64], count: int, by: NDArray[np.float64] | None = None
+) -> NDArray[np.float64]:
+    """``weights`` with all but ``count`` entries set to zero: those of the largest magnitudes of
+    ``by`` (default: of ``weights`` themselves; ties: lower index)."""
     nonzero = int(np.count_nonzero(weights))
     if nonzero <= count:
         return weights
-    order = np.argsort(-np.abs(weights), kind="stable")
+    order = np.argsort(-np.abs(weights if by is None else by), kind="stable")
     kept = np.zeros_like(weights)
     kept[order[:count]] = weights[order[:count]]
     return kept
@@ -73,7 +91,10 @@ def learned_prototypes(
 ) -> Prototypes:
     """Fit +w/-w prototypes on the given rows of ``x`` (unit TF-IDF rows) and their scores.
 
-    The fit runs over the columns these rows use only (a fraction of the hashed space). Every
+    The fit runs over the columns these rows use only (a fraction of the hashed space). The
+    weights kept under ``max_weights`` are those the fit itself weighs most: the naive-Bayes part
+    of an interpolated model is spread thinly over every n-gram, and keeping its largest ratios
+    (rare n-grams) instead cost 0.004 to 0.006 held-out AUC at a 20-criterion share. Every
     fit starts from zero: starting a fold from another fold's solution would carry the held-out
     samples into it (the solver stops early) and inflate cross-validated AUC.
     """
@@ -86,8 +107,9 @@ def learned_prototypes(
         scale = nb_ratios(compact, high, weights)
         compact = compact.with_data(compact.data * scale[compact.indices])
     fitted = fit_logistic(compact, np.clip(scores, 0.0, 1.0), weights, params.c)
+    mixed = interpolate(fitted.weights, params.nb_interpolation)
     effective = np.zeros(x.n_cols)
-    effective[columns] = keep_largest(fitted.weights * scale, max_weights)
+    effective[columns] = keep_largest(mixed * scale, max_weights, by=fitted.weights * scale)
     return Prototypes(mean=np.zeros(x.n_cols), delta=effective, centered=False)
 
 

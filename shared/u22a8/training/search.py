@@ -6,8 +6,10 @@ cross-validated candidate wins, a higher effort never chooses one that scores wo
 cross-validation. No two candidates are the same model (``TrainingParams`` refuses settings that
 do not apply to its kind of prototypes, so equal models have equal params). The first candidates
 are those that did best on real text (``bench/quality.py``): learned prototypes on
-naive-Bayes-weighted word and character blocks; higher efforts try the regularisation around
-it, features without the NB weighting, other feature spaces, and class-mean prototypes.
+naive-Bayes-weighted word and character blocks, interpolated towards naive Bayes (mostly naive
+Bayes, a little of the fit); higher efforts try the regularisation and interpolation around it,
+the plain NBSVM fit, features without the NB weighting, other feature spaces, and class-mean
+prototypes.
 ``TrainingParams`` itself lives in ``u22a8.scoring.params`` (re-exported here), so that reading a
 model's header needs no numpy.
 """
@@ -53,9 +55,16 @@ BLOCKS = FeatureConfig(word_max_n=2, char_min_n=2, char_max_n=5, split_blocks=Tr
 WORDS_AND_CHARS_25 = FeatureConfig(word_max_n=2, char_min_n=2, char_max_n=5)
 
 
-def _learned(features: FeatureConfig, c: float, nb: bool = True) -> TrainingParams:
+def _learned(
+    features: FeatureConfig, c: float, nb: bool = True, beta: float = 1.0
+) -> TrainingParams:
     return TrainingParams(
-        features=features, prototypes="learned", c=c, nb_weighted=nb, centered=False
+        features=features,
+        prototypes="learned",
+        c=c,
+        nb_weighted=nb,
+        nb_interpolation=beta,
+        centered=False,
     )
 
 
@@ -65,23 +74,23 @@ def _mean(features: FeatureConfig, shrinkage: float = 0.0, centered: bool = True
 
 #: The candidates each level adds to the previous level's (as many as there were before).
 _NEW: dict[Effort, tuple[TrainingParams, ...]] = {
-    "low": (_learned(BLOCKS, 4.0), _mean(WORDS_AND_CHARS)),
-    "medium": (_learned(BLOCKS, 1.0), _learned(BLOCKS, 16.0)),
+    "low": (_learned(BLOCKS, 16.0, beta=0.1), _mean(WORDS_AND_CHARS)),
+    "medium": (_learned(BLOCKS, 4.0, beta=0.25), _learned(BLOCKS, 16.0, beta=0.05)),
     "high": (
+        _learned(BLOCKS, 4.0),
         _learned(BLOCKS, 4.0, nb=False),
-        _learned(BLOCKS, 1.0, nb=False),
-        _learned(BLOCKS, 0.25),
-        _learned(BLOCKS, 64.0),
+        _learned(BLOCKS, 1.0, beta=0.1),
+        _learned(BLOCKS, 16.0, beta=0.25),
     ),
     "max": (
+        _learned(WORDS_AND_CHARS_25, 16.0, beta=0.1),
         _learned(WORDS_AND_CHARS_25, 4.0),
-        _learned(WORDS_AND_CHARS_25, 16.0),
         _learned(BLOCKS, 16.0, nb=False),
-        _learned(WORDS_AND_CHARS, 4.0),
-        _learned(SHORT_CHARS, 4.0),
+        _learned(BLOCKS, 64.0, beta=0.1),
+        _learned(WORDS_AND_CHARS, 16.0, beta=0.1),
+        _learned(SHORT_CHARS, 16.0, beta=0.1),
         _mean(WORDS_ONLY),
         _mean(WORDS_AND_CHARS, shrinkage=1.0),
-        _mean(SHORT_CHARS, centered=False),
     ),
 }
 

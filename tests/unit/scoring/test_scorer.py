@@ -53,6 +53,14 @@ PARAMS = {
     "learned, NB-weighted, split blocks": TrainingParams(
         features=BLOCKS, prototypes="learned", centered=False, c=4.0, nb_weighted=True
     ),
+    "learned, interpolated NBSVM (what the search picks on real text)": TrainingParams(
+        features=BLOCKS,
+        prototypes="learned",
+        centered=False,
+        c=16.0,
+        nb_weighted=True,
+        nb_interpolation=0.05,
+    ),
     "learned, words and chars": TrainingParams(
         features=WORDS_AND_CHARS, prototypes="learned", centered=False, c=0.5
     ),

@@ -14,6 +14,7 @@ from u22a8.training.evaluate import collect_labels
 from u22a8.training.features import apply_idf, count_features, fit_idf
 from u22a8.training.learned import (
     balanced_weights,
+    interpolate,
     keep_largest,
     learned_prototypes,
     nb_ratios,
@@ -69,10 +70,55 @@ def test_balanced_weights_give_each_class_half_the_total() -> None:
         balanced_weights(np.ones(3, dtype=bool))
 
 
+def test_interpolate_mixes_the_mean_magnitude_with_the_fit() -> None:
+    weights = np.array([2.0, -1.0, 0.0, 1.0])  # mean |w| = 1
+    assert interpolate(weights, 1.0) is weights
+    assert interpolate(weights, 0.25).tolist() == [1.25, 0.5, 0.75, 1.0]
+
+
+def test_interpolated_prototypes_move_from_the_fit_towards_naive_bayes() -> None:
+    samples = _samples(120)
+    tf = count_features([s.text for s in samples], BLOCKS)
+    x = apply_idf(tf, fit_idf(tf), BLOCKS)
+    crit = collect_labels(samples, CRITERIA)[0]
+
+    def delta(beta: float, max_weights: int = 2**30) -> np.ndarray:
+        params = TrainingParams(
+            features=BLOCKS,
+            prototypes="learned",
+            centered=False,
+            c=4.0,
+            nb_weighted=True,
+            nb_interpolation=beta,
+        )
+        protos = learned_prototypes(x, crit.rows, crit.scores, params, max_weights=max_weights)
+        return protos.delta
+
+    fitted, half, quarter = delta(1.0), delta(0.5), delta(0.25)
+    # affine in beta: delta(beta) = beta * fit + (1 - beta) * naive Bayes (mean |w| * ratios)
+    naive_bayes = 2.0 * (half - 0.5 * fitted)
+    assert np.allclose(quarter, 0.25 * fitted + 0.75 * naive_bayes)
+    # the naive-Bayes part weighs every column the rows use, with the sign of its ratio
+    used = np.unique(x.take_rows(crit.rows).indices)
+    assert np.count_nonzero(naive_bayes) == used.size > np.count_nonzero(fitted) // 2
+    rows = x.take_rows(crit.rows)
+    in_high = rows.rmatvec(crit.high.astype(float)) > 0
+    in_low = rows.rmatvec((~crit.high).astype(float)) > 0
+    assert (naive_bayes[in_high & ~in_low] > 0).all()
+    assert (naive_bayes[in_low & ~in_high] < 0).all()
+    # under a budget it keeps the columns the fit weighs most, with their interpolated weights
+    kept = np.flatnonzero(delta(1.0, max_weights=50))
+    small = delta(0.25, max_weights=50)
+    assert np.array_equal(np.flatnonzero(small), kept)
+    assert np.allclose(small[kept], quarter[kept])
+
+
 def test_keep_largest_keeps_the_largest_magnitudes() -> None:
     weights = np.array([0.1, -3.0, 0.0, 2.0, -0.5])
     assert keep_largest(weights, 2).tolist() == [0.0, -3.0, 0.0, 2.0, 0.0]
     assert keep_largest(weights, 4) is weights
+    by = np.array([5.0, 0.1, 0.0, -4.0, 0.2])
+    assert keep_largest(weights, 2, by=by).tolist() == [0.1, 0.0, 0.0, 2.0, 0.0]
 
 
 def test_a_fitted_learned_model_round_trips_without_means() -> None:

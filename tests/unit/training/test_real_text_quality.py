@@ -20,9 +20,10 @@ import pytest
 from u22a8.training import FeatureCache, as_samples, run_search
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "npm-600.json"
-#: Cross-validated AUC the chosen low-effort model must reach, per criterion (it reaches 0.555,
-#: 0.602 and 0.667 with the trainer of this commit).
-FLOORS = {"popular": 0.525, "stable": 0.57, "scoped": 0.635}
+#: Cross-validated AUC the chosen low-effort model must reach, per criterion (it reaches 0.561,
+#: 0.600 and 0.694 with the trainer of this commit: interpolated NBSVM; the plain NBSVM fit
+#: reached 0.555, 0.602 and 0.667).
+FLOORS = {"popular": 0.53, "stable": 0.57, "scoped": 0.66}
 
 
 @pytest.fixture(scope="module")
