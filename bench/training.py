@@ -53,6 +53,7 @@ for _path in (ROOT, ROOT / "shared"):
         sys.path.insert(0, str(_path))
 
 from local.synthetic import labelled_samples  # noqa: E402
+from u22a8.effort import EFFORTS  # noqa: E402
 from u22a8.training import Effort, plan_candidates  # noqa: E402
 
 CRITERIA = ("Clarity", "Flow")
@@ -344,6 +345,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     efforts = [e for e in args.efforts.split(",") if e]
     if args.max and "max" not in efforts:
         efforts.append("max")
+    unknown = [e for e in efforts if e not in EFFORTS]
+    if unknown:
+        parser.error(f"unknown effort {', '.join(unknown)}: one of {', '.join(EFFORTS)}")
 
     results: list[RunResult] = []
     with (
