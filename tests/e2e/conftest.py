@@ -188,6 +188,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         poll_s=0.05,
     ) as running:
         yield running
+        # One authorised request of our own, so the audit has calls to check even when this
+        # worker's share of the suite made none (one file run alone, or xdist's split): no
+        # calls recorded then means the audit itself is not running.
+        requests.get(
+            f"{running.url}/v1/models",
+            headers={"Authorization": f"Bearer {running.api_key}"},
+            timeout=30,
+        ).raise_for_status()
     _audit(iam_audit.read_calls(calls_path))
 
 
