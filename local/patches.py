@@ -9,7 +9,7 @@ what it changes, why, and the exact versions it was written for, and the functio
 it is wrapped in :func:`guarded`, which checks the installed versions (``importlib.metadata``)
 first and, on any other version, raises :class:`PatchVersionMismatch` naming the patch, the
 package, both versions and what to do. The patches' code stays with what it serves
-(``local.moto_fidelity``, ``local.lambda_bridge``, …); ``apply_emulator_patches`` applies the
+(``local.moto_fidelity``, ``local.lambda_bridge``, …); ``local.emulator_patches`` applies the
 ones every process serving moto needs.
 
 Upgrading moto, Powertools or the AWS SDK is therefore a decision: re-read each patch of that
@@ -207,13 +207,3 @@ def guarded[**P, R](name: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
         return checked
 
     return decorate
-
-
-def apply_emulator_patches() -> None:
-    """The patches every process that serves moto needs (the local stack, the SAM CLI stack, the
-    tests): atomic DynamoDB requests, per-item transaction backups, stops that wait for starts."""
-    from local import moto_fidelity, moto_speed
-
-    moto_fidelity.serialize_dynamodb()
-    moto_fidelity.stop_waits_for_start()
-    moto_speed.item_level_transaction_rollback()

@@ -91,9 +91,9 @@ def moto_server(port: int = 0) -> Iterator[tuple[str, int]]:
     Shared by ``make local`` and ``make sam-local``."""
     from moto.server import ThreadedMotoServer
 
-    from local import engine, patches
+    from local import emulator_patches, engine
 
-    patches.apply_emulator_patches()  # else a transaction copies every sample of the table
+    emulator_patches.apply_emulator_patches()  # else a transaction copies every sample of the table
     engine.enable()  # before any state machine exists
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     moto.start()

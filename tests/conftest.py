@@ -15,7 +15,7 @@ import botocore.session
 import pytest
 from moto import mock_aws
 
-from local import iam_audit, iam_policies, patches
+from local import emulator_patches, iam_audit, iam_policies, patches
 from local.gateway import Gateway
 from local.resources import (
     create_buckets,
@@ -35,7 +35,7 @@ from u22a8.data import clients
 # deep-copies the whole table for every transaction. Applied here for every test, not by whichever
 # test first imports it, so that no test's speed depends on the order the tests run in
 # (pytest-xdist gives each worker its own order).
-patches.apply_emulator_patches()
+emulator_patches.apply_emulator_patches()
 # Before any botocore session exists: every one created from here on is audited.
 iam_audit.install()
 

@@ -54,7 +54,7 @@ def _owned(lock: Any) -> bool:
 
 
 def test_the_emulator_patches_are_applied_for_every_test() -> None:
-    """tests/conftest.py applies them (``patches.apply_emulator_patches``) before any test."""
+    """tests/conftest.py applies them (``local.emulator_patches``) before any test."""
     assert moto_fidelity.is_serialized()
     assert getattr(DynamoDBBackend.update_item, "__u22a8_serialized__", False)
     assert getattr(DynamoDBBackend.transact_write_items, "__u22a8_item_rollback__", False)
