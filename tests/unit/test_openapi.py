@@ -17,16 +17,8 @@ from openapi_spec_validator import validate
 
 from local.template import parameter_default, routes
 from u22a8.api import openapi
-from u22a8.api.operations import (
-    ERROR_RESPONSES,
-    OPERATIONS,
-    PROBLEM_TYPES,
-    TAGS,
-    Body,
-    Link,
-    Operation,
-    Reply,
-)
+from u22a8.api.openapi_terms import Body, Link, Operation, Reply
+from u22a8.api.operations import ERROR_RESPONSES, OPERATIONS, PROBLEM_TYPES, TAGS
 from u22a8.entities import errors
 
 ROOT = Path(__file__).resolve().parents[2]

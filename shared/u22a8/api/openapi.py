@@ -20,6 +20,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 from pydantic_core import CoreSchema
 
 from u22a8.api import problems
+from u22a8.api.openapi_terms import Header, Link, Operation, Parameter
 from u22a8.api.operations import (
     COMMON_ERRORS,
     COMMON_STATUSES,
@@ -28,10 +29,6 @@ from u22a8.api.operations import (
     PROBLEM_TYPES,
     TAGS,
     ErrorResponse,
-    Header,
-    Link,
-    Operation,
-    Parameter,
 )
 from u22a8.api.views import Problem
 from u22a8.entities import errors

@@ -4,7 +4,9 @@ Only the generator (``u22a8.api.openapi``) and the tests import this module, nev
 so it may import schemas freely. Each :class:`Operation` documents one route of the registry,
 ``u22a8.api.routes`` (method, path, operationId and function are declared there, once). Adding a
 route means declaring it there and appending one :class:`Operation` to ``OPERATIONS``; the tests
-fail until every route of the registry is documented here exactly once.
+fail until every route of the registry is documented here exactly once. The terms (``Operation``,
+``Parameter``, ``Reply``, ...) are in ``u22a8.api.openapi_terms``, shared with the webhook routes'
+list (``u22a8.api.webhook_operations``), which is appended at the end.
 
 Error responses are listed as domain error classes, not status codes: the status of each comes from
 ``u22a8.api.problems`` (the mapping the handlers use), so the document cannot claim a status the
@@ -33,17 +35,25 @@ Then run ``make openapi`` and commit ``docs/openapi.json``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
-
-from pydantic import BaseModel
 
 from u22a8.api import routes
-from u22a8.api.bodies import RequestBody
+from u22a8.api import webhook_operations as _webhooks
 from u22a8.api.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
-from u22a8.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from u22a8.api.routes import HttpMethod, Route
+from u22a8.api.openapi_terms import (
+    CURSOR,
+    JSON,
+    LIMIT,
+    LOCATION,
+    MERGE_PATCH_JSON,
+    Body,
+    Header,
+    JsonObject,
+    Link,
+    Operation,
+    Parameter,
+    Reply,
+)
 from u22a8.api.run_schemas import TRAIN_BODY
 from u22a8.api.sample_schemas import ADD_SAMPLES_BODY
 from u22a8.api.schemas import CREATE_MODEL_BODY, PATCH_MODEL_BODY
@@ -67,106 +77,6 @@ from u22a8.entities.model import ModelState
 from u22a8.entities.run import RUN_ID_PATTERN
 from u22a8.entities.sample import SAMPLE_ID_PATTERN
 from u22a8.entities.version import MAX_VERSION, TAG_PATTERN
-
-JsonObject = Mapping[str, Any]
-
-JSON = "application/json"
-MERGE_PATCH_JSON = "application/merge-patch+json"
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """A path, query or header parameter; ``component`` names it under components.parameters."""
-
-    component: str
-    name: str
-    location: Literal["path", "query", "header"]
-    description: str
-    schema: JsonObject
-    required: bool = False
-    example: str | int | None = None
-
-
-@dataclass(frozen=True)
-class Header:
-    """A response header; ``component`` names it under components.headers."""
-
-    component: str
-    name: str
-    description: str
-    schema: JsonObject
-
-
-@dataclass(frozen=True)
-class Body:
-    """A JSON request body validated by ``request`` (strict, unknown fields rejected)."""
-
-    request: RequestBody[Any]
-    description: str
-    content_types: tuple[str, ...] = (JSON,)
-    example: JsonObject | None = None
-    required: bool = True
-
-
-@dataclass(frozen=True)
-class Link:
-    """An OpenAPI link: a request a client can send next, with values taken from this exchange.
-
-    ``parameters`` maps a parameter of the ``operation_id`` operation to a runtime expression:
-    ``$response.body#/<JSON pointer>`` (a field of the response schema), ``$response.header.<name>``
-    (a header the response declares) or ``$request.path.<name>`` (a path parameter of this
-    operation). Schemathesis' stateful tests follow links; the generator refuses a link to an
-    unknown operation or parameter, and a unit test checks every expression against the schemas.
-    """
-
-    name: str
-    operation_id: str
-    description: str
-    parameters: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A success response: its body model (``None`` for no body), its headers and its links."""
-
-    description: str
-    model: type[BaseModel] | None = None
-    headers: tuple[Header, ...] = ()
-    example: JsonObject | None = None
-    links: tuple[Link, ...] = ()
-
-
-@dataclass(frozen=True)
-class Operation:
-    """What one route of ``u22a8.api.routes`` documents (its method, path and operationId come
-    from there).
-
-    ``errors`` are the domain errors the handler can raise; the gateway's own answers (401, 429,
-    500) and :class:`~u22a8.entities.errors.ServiceBusy` (503) are added to every operation.
-    """
-
-    route: Route
-    summary: str
-    description: str
-    tags: tuple[str, ...]
-    responses: Mapping[int, Reply]
-    errors: tuple[type[errors.DomainError], ...] = ()
-    body: Body | None = None
-    parameters: tuple[Parameter, ...] = ()
-    authenticated: bool = True
-
-    @property
-    def method(self) -> HttpMethod:
-        return self.route.method
-
-    @property
-    def path(self) -> str:
-        return self.route.path
-
-    @property
-    def operation_id(self) -> str:
-        return self.route.operation_id
-
 
 # --- tags ---------------------------------------------------------------------------------------
 
@@ -223,20 +133,6 @@ HANDLE = Parameter(
     schema={"type": "string", "pattern": HANDLE_PATTERN},
     required=True,
     example="acme.support-tone",
-)
-LIMIT = Parameter(
-    component="Limit",
-    name="limit",
-    location="query",
-    description=f"Page size, 1 to {MAX_LIMIT}.",
-    schema={"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-)
-CURSOR = Parameter(
-    component="Cursor",
-    name="cursor",
-    location="query",
-    description="The `next_cursor` of the previous page; opaque, valid only for the same listing.",
-    schema={"type": "string"},
 )
 STATE = Parameter(
     component="ModelStateFilter",
@@ -339,12 +235,6 @@ ETAG = Header(
     name="ETag",
     description="Strong entity tag of the model; send it in If-Match to update safely.",
     schema={"type": "string", "examples": ['"3"']},
-)
-LOCATION = Header(
-    component="Location",
-    name="Location",
-    description="Path of the created resource.",
-    schema={"type": "string", "examples": ["/v1/models/acme.support-tone"]},
 )
 IDEMPOTENT_REPLAYED = Header(
     component="IdempotentReplayed",
@@ -1053,8 +943,6 @@ OPERATIONS: tuple[Operation, ...] = (
 )
 
 # --- webhooks (u22a8.api.webhook_operations) ----------------------------------------------------
-
-from u22a8.api import webhook_operations as _webhooks  # noqa: E402 - builds on the pieces above
 
 TAGS[_webhooks.TAG] = _webhooks.TAG_DESCRIPTION
 PROBLEM_TYPES.update(_webhooks.PROBLEM_TYPES)

@@ -1,15 +1,16 @@
-"""The webhook routes for the OpenAPI document, built from ``u22a8.api.operations``' pieces.
+"""The webhook routes for the OpenAPI document, in the terms of ``u22a8.api.openapi_terms``.
 
-Kept apart from the models' long list; ``operations`` appends what :func:`webhook_operations`
-returns to ``OPERATIONS`` (the import is inside the function, so either module may be imported
-first).
+Kept apart from the models' long list; ``u22a8.api.operations`` appends what
+:func:`webhook_operations` returns to ``OPERATIONS``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from u22a8.api import openapi_terms as ops
 from u22a8.api import routes
+from u22a8.api.openapi_terms import Operation
 from u22a8.api.webhook_schemas import CREATE_WEBHOOK_BODY, EMPTY_BODY, PATCH_WEBHOOK_BODY
 from u22a8.api.webhook_views import (
     DeliveryPage,
@@ -20,9 +21,6 @@ from u22a8.api.webhook_views import (
 )
 from u22a8.entities import errors
 from u22a8.entities.webhook import WEBHOOK_ID_PATTERN
-
-if TYPE_CHECKING:
-    from u22a8.api.operations import Operation
 
 TAG = "webhooks"
 TAG_DESCRIPTION = (
@@ -57,8 +55,6 @@ DELIVERY_EXAMPLE: dict[str, Any] = {
 
 def webhook_operations() -> tuple[Operation, ...]:
     """Every webhook route, documented like the models' routes."""
-    from u22a8.api import operations as ops
-
     webhook_id = ops.Parameter(
         component="WebhookId",
         name="id",
