@@ -21,17 +21,10 @@ from numpy.typing import NDArray
 from u22a8.scoring.artifact import FORMAT_NAME, FORMAT_VERSION, READABLE_VERSIONS
 
 from .errors import TrainingError
-from .evaluate import (
-    DEFAULT_SEED,
-    assign_folds,
-    check_enough_samples,
-    collect_labels,
-    folds_for,
-    out_of_fold_raw,
-)
+from .evaluate import DEFAULT_SEED, check_enough_samples, collect_labels, cross_validate
 from .features import FeatureCache, apply_idf, count_features, default_cache, fit_idf
 from .learned import criterion_prototypes
-from .objective import OBJECTIVE_NAME, Calibration, Prototypes, fit_calibration
+from .objective import OBJECTIVE_NAME, Calibration, Prototypes
 from .search import TrainingParams
 from .types import LabelledSample
 
@@ -208,12 +201,9 @@ def fit(
         for crit in labels
     )
     if calibrations is None:
-        fold_of = assign_folds(len(samples), labels, folds or folds_for(len(samples)), seed)
-        oof = out_of_fold_raw(tf, labels, params, fold_of)
-        calibrations = tuple(
-            fit_calibration(raw, crit.scores, params.calibration_l2)
-            for crit, raw in zip(labels, oof, strict=True)
-        )
+        calibrations = cross_validate(
+            samples, criteria, params, folds=folds, seed=seed, cache=cache, dataset_id=dataset_id
+        ).calibrations
     return FittedModel(
         params=params,
         criteria=tuple(criteria),
