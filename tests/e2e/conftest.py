@@ -75,6 +75,23 @@ class LocalStack:
             check=False,
         )
 
+    def api_cli(
+        self, *args: str, key: str | None = None, timeout: float = 180
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the CLI's API commands against this stack's URL with ``key`` (default: the demo
+        key), as a user would: no AWS or U22A8 variables from the test's own environment."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "U22A8_"))}
+        env.update(U22A8_API_URL=self.url, U22A8_API_KEY=key or self.api_key)
+        return subprocess.run(
+            [sys.executable, "-m", "u22a8.cli", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
     def issue_key(self, namespace: str) -> tuple[str, str]:
         """``(key_id, api_key)`` of a new key, issued through the CLI."""
         result = self.cli("keys", "create", "--namespace", namespace, "--description", "e2e")

@@ -6,9 +6,6 @@ problems of a refused URL and a deleted endpoint."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,7 +13,6 @@ from collections.abc import Iterator
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from local.template import ROOT
 from tests.e2e.conftest import LocalStack
 from tests.webhook_receiver import receiving
 from u22a8.client import Client, NotFound, ValidationFailed
@@ -33,20 +29,6 @@ def own_namespace(stack: LocalStack) -> Iterator[tuple[Client, str]]:
     _, key = stack.issue_key(f"clienthooks-{uuid.uuid4().hex[:8]}")
     with Client(stack.url, key) as client:
         yield client, key
-
-
-def _u22a8(stack: LocalStack, key: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "U22A8_"))}
-    env.update(U22A8_API_URL=stack.url, U22A8_API_KEY=key)
-    return subprocess.run(
-        [sys.executable, "-m", "u22a8.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_the_client_manages_an_endpoint_and_its_ping_arrives_signed(
@@ -103,17 +85,25 @@ def test_the_cli_creates_lists_and_deletes_an_endpoint(
 ) -> None:
     _, key = own_namespace
     with receiving() as receiver:
-        created = _u22a8(
-            stack, key, "webhooks", "create", "--url", receiver.url, "--events", "*", "--json"
+        created = stack.api_cli(
+            "webhooks",
+            "create",
+            "--url",
+            receiver.url,
+            "--events",
+            "*",
+            "--json",
+            key=key,
+            timeout=120,
         )
         assert created.returncode == 0, created.stderr
         webhook = json.loads(created.stdout)
         assert webhook["secret"].startswith("whsec_")
-        listed = _u22a8(stack, key, "webhooks", "list", "--json")
+        listed = stack.api_cli("webhooks", "list", "--json", key=key, timeout=120)
         assert listed.returncode == 0, listed.stderr
         assert [json.loads(line)["id"] for line in listed.stdout.splitlines()] == [webhook["id"]]
-        deleted = _u22a8(stack, key, "webhooks", "delete", webhook["id"])
+        deleted = stack.api_cli("webhooks", "delete", webhook["id"], key=key, timeout=120)
         assert deleted.returncode == 0, deleted.stderr
-        missing = _u22a8(stack, key, "webhooks", "get", webhook["id"])
+        missing = stack.api_cli("webhooks", "get", webhook["id"], key=key, timeout=120)
         assert missing.returncode == 1
         assert "404" in missing.stderr or "not found" in missing.stderr.lower()
