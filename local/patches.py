@@ -84,6 +84,16 @@ PATCHES: Final = (
         packages=(MOTO,),
     ),
     Patch(
+        name="dynamodb-wire-form-responses",
+        patches="moto.core.serialize.BaseJSONSerializer._serialize_type_structure (DynamoDB and "
+        "DynamoDB Streams AttributeValues only)",
+        why="moto's generic serializer spends about 0.8 ms per item returned trying aliases of "
+        "each AttributeValue member; moto holds the values in wire form already, so they are "
+        "written as the serializer would, byte for byte, without the search",
+        applied_by="local.moto_speed:wire_form_attribute_values",
+        packages=(MOTO,),
+    ),
+    Patch(
         name="powertools-thread-isolation",
         patches="aws_lambda_powertools' BaseRouter.current_event/lambda_context (per thread, "
         "with a metaclass) and AmazonCloudWatchEMFProvider's metric methods (under a lock)",

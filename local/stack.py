@@ -93,7 +93,7 @@ def moto_server(port: int = 0) -> Iterator[tuple[str, int]]:
 
     from local import emulator_patches, engine
 
-    emulator_patches.apply_emulator_patches()  # else a transaction copies every sample of the table
+    emulator_patches.apply_emulator_patches()  # atomic requests; no table copies, no alias search
     engine.enable()  # before any state machine exists
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     moto.start()

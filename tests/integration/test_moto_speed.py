@@ -1,4 +1,5 @@
-"""``local.moto_speed``: item-level rollback keeps moto's transaction semantics exactly."""
+"""``local.moto_speed``: item-level rollback keeps moto's transaction semantics exactly, and
+wire-form item values come out byte for byte as moto's own serializer writes them."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from moto import mock_aws
+from moto.core.serialize import BaseJSONSerializer, XFormedAttributePicker, get_serializer_class
+from moto.core.utils import get_service_model
 from moto.dynamodb.models import dynamodb_backends
 
-from local.moto_speed import item_level_transaction_rollback
+from local.moto_speed import item_level_transaction_rollback, wire_form_attribute_values
 
 TABLE = "speed"
 
@@ -109,3 +114,112 @@ def test_tables_still_deep_copy_outside_transactions(dynamodb: Any) -> None:
     assert clone.name == TABLE
     assert clone.items is not table.items
     assert clone.items == table.items
+
+
+# --- wire-form responses -----------------------------------------------------------------------
+
+_STRING = st.text(max_size=12)
+_NUMBER = st.from_regex(r"-?[0-9]{1,6}(\.[0-9]{1,3})?", fullmatch=True)
+_BLOB = st.binary(max_size=8) | st.text(max_size=8)  # moto holds some blobs as str, some bytes
+_LEAVES = (
+    st.builds(lambda v: {"S": v}, _STRING)
+    | st.builds(lambda v: {"N": v}, _NUMBER)
+    | st.builds(lambda v: {"B": v}, _BLOB)
+    | st.builds(lambda v: {"SS": v}, st.lists(_STRING, max_size=3))
+    | st.builds(lambda v: {"NS": v}, st.lists(_NUMBER, max_size=3))
+    | st.builds(lambda v: {"BS": v}, st.lists(_BLOB, max_size=3))
+    | st.just({"NULL": True})
+    | st.builds(lambda v: {"BOOL": v}, st.booleans())
+)
+# What moto's own code must handle: other spellings, several members, members set to None or to
+# a value of another type, non-dicts.
+_ODD = st.dictionaries(
+    st.sampled_from(["S", "N", "B", "SS", "M", "L", "BOOL", "s", "ListAttributeValue", "x"]),
+    st.none() | st.integers() | _STRING | st.lists(_STRING, max_size=2),
+    max_size=3,
+) | st.sampled_from([None, 7, "S", ["S"]])
+
+
+def _values(odd: bool) -> st.SearchStrategy[Any]:
+    leaves = _LEAVES | _ODD if odd else _LEAVES
+    return st.recursive(
+        leaves,
+        lambda inner: (
+            st.builds(lambda v: {"M": v}, st.dictionaries(_STRING, inner | st.none(), max_size=3))
+            | st.builds(lambda v: {"L": v}, st.lists(inner | st.none(), max_size=3))
+        ),
+        max_leaves=12,
+    )
+
+
+def _item(odd: bool) -> st.SearchStrategy[dict[str, Any]]:
+    return st.dictionaries(_STRING, _values(odd), max_size=4)
+
+
+def _serialize(service: str, operation: str, result: Any, *, patched: bool) -> Any:
+    """The response moto's server sends for ``result``, with or without the patch, or the
+    exception's type when the serializer refuses it."""
+    model = get_service_model(service).operation_model(operation)
+    serializer = get_serializer_class(service, model.service_model.protocol)(
+        operation_model=model, value_picker=XFormedAttributePicker()
+    )
+    method = vars(BaseJSONSerializer)["_serialize_type_structure"]
+    original = getattr(method, "__wrapped__", method)
+    with pytest.MonkeyPatch.context() as patch:
+        if not patched:
+            patch.setattr(BaseJSONSerializer, "_serialize_type_structure", original)
+        try:
+            return serializer.serialize(result)["body"]
+        except Exception as refused:  # compared with the other path's, not hidden
+            return type(refused)
+
+
+def _results(item: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    return [
+        ("dynamodb", "GetItem", {"Item": item}),
+        ("dynamodb", "Query", {"Items": [item, item], "Count": 2, "ScannedCount": 2}),
+        (
+            "dynamodbstreams",
+            "GetRecords",
+            {"Records": [{"eventName": "REMOVE", "dynamodb": {"Keys": item, "OldImage": item}}]},
+        ),
+    ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(item=_item(odd=False))
+def test_wire_form_values_are_written_byte_for_byte_as_moto_writes_them(
+    item: dict[str, Any],
+) -> None:
+    wire_form_attribute_values()
+    for service, operation, result in _results(item):
+        expected = _serialize(service, operation, result, patched=False)
+        assert isinstance(expected, str)
+        assert _serialize(service, operation, result, patched=True) == expected
+
+
+@settings(max_examples=600, deadline=None)
+@given(item=_item(odd=True))
+def test_anything_else_is_left_to_moto_and_comes_out_the_same(item: dict[str, Any]) -> None:
+    wire_form_attribute_values()
+    for service, operation, result in _results(item):
+        expected = _serialize(service, operation, result, patched=False)
+        assert _serialize(service, operation, result, patched=True) == expected
+
+
+def test_a_response_transformer_or_another_picker_takes_moto_s_own_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from local import moto_speed
+
+    wire_form_attribute_values()
+    calls: list[Any] = []
+    monkeypatch.setattr(moto_speed, "_wire_form", lambda value, blob: calls.append(value))
+    picker = XFormedAttributePicker(response_transformers={"Item.x": lambda value: value})
+    model = get_service_model("dynamodb").operation_model("GetItem")
+    serializer = get_serializer_class("dynamodb", "json")(
+        operation_model=model, value_picker=picker
+    )
+    body = serializer.serialize({"Item": {"x": {"S": "kept"}}})["body"]
+    assert body == '{"Item": {"x": {"S": "kept"}}}'
+    assert not calls

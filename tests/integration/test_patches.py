@@ -3,11 +3,11 @@
 Where a fuller test of a patch's effect lives elsewhere, it is named here instead of repeated:
 ``lambda-invoke-bridge``, ``sfn-execution-end-hook``, ``sfn-instant-retries`` and
 ``moto-engine-config`` in ``test_stepfunctions_engine.py`` (handlers run, ends are seen, retries
-recorded, the state machine executed); ``dynamodb-item-rollback``'s semantics in
-``test_moto_speed.py``; ``iam-audit-handlers`` in ``tests/unit/test_iam_audit.py`` and every
-``aws`` fixture; ``powertools-thread-isolation``'s router state in
-``tests/unit/test_isolation.py``; ``dynamodb-atomic-requests`` under real races in
-``tests/e2e/test_moto_fidelity.py``.
+recorded, the state machine executed); ``dynamodb-item-rollback``'s semantics and
+``dynamodb-wire-form-responses``' bytes in ``test_moto_speed.py``; ``iam-audit-handlers`` in
+``tests/unit/test_iam_audit.py`` and every ``aws`` fixture; ``powertools-thread-isolation``'s
+router state in ``tests/unit/test_isolation.py``; ``dynamodb-atomic-requests`` under real races
+in ``tests/e2e/test_moto_fidelity.py``.
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
     AmazonCloudWatchEMFProvider,
 )
 from moto import mock_aws
+from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
 from moto.server import ThreadedMotoServer
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 from bench.coldstart.emulator import count_requests
-from local import isolation, moto_fidelity, patches
+from local import isolation, moto_fidelity, moto_speed, patches
 from tests import conftest
 
 TABLE = "patched"
@@ -58,6 +59,7 @@ def test_the_emulator_patches_are_applied_for_every_test() -> None:
     assert moto_fidelity.is_serialized()
     assert getattr(DynamoDBBackend.update_item, "__u22a8_serialized__", False)
     assert getattr(DynamoDBBackend.transact_write_items, "__u22a8_item_rollback__", False)
+    assert getattr(BaseJSONSerializer._serialize_type_structure, "__u22a8_wire_form__", False)
     assert getattr(ExecutionWorker, "_u22a8_stop_waits", False)
 
 
@@ -108,6 +110,23 @@ def test_a_transaction_copies_the_items_it_names_not_the_table(
     assert copies  # moto asked for its whole-table backup ...
     assert not any(copies)  # ... and got the table itself, not a copy
     assert dynamodb.scan(TableName=TABLE, Select="COUNT")["Count"] == 52
+
+
+def test_item_values_are_written_without_moto_s_member_search(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[Any] = []
+    wire_form = moto_speed._wire_form
+
+    def spy(value: Any, blob: Any) -> Any:
+        written.append(value)
+        return wire_form(value, blob)
+
+    monkeypatch.setattr(moto_speed, "_wire_form", spy)
+    item = {"pk": {"S": "a"}, "m": {"M": {"n": {"N": "1"}}}, "l": {"L": [{"BOOL": True}]}}
+    dynamodb.put_item(TableName=TABLE, Item=item)
+    assert dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": "a"}})["Item"] == item
+    assert {"S": "a"} in written  # each top-level value took the wire-form path (nested: inside)
 
 
 class _Environment:
