@@ -127,7 +127,12 @@ bench-quality: $(VENV)/.installed  ## benchmark: real text (npm summaries), each
 bench-scoring: $(VENV)/.installed  ## benchmark: warm scoring latency and cold artifact load, as ratios to a read
 	$(PY) bench/scoring.py
 
-test: lint typecheck template-check validate build sam-image coverage openapi-check  ## everything CI runs
+# The quick checks two at a time (each one's output kept together), then the base image and the
+# tests, whose long output is best read as it comes.
+CHECKS := lint typecheck template-check validate build openapi-check
+test: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKS_VENV)/.installed  ## everything CI runs
+	@$(MAKE) --no-print-directory -j2 --output-sync=target $(CHECKS)
+	@$(MAKE) --no-print-directory sam-image coverage
 
 # Mutation testing of the core (tools/mutation.py); CPU heavy, so not part of `make test`.
 MUTATION_MODULES := shared/u22a8/data/models_repo.py shared/u22a8/data/model_update.py shared/u22a8/domain/runs_service.py shared/u22a8/domain/reconcile.py

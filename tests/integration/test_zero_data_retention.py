@@ -141,6 +141,35 @@ def test_purge_deletes_samples_and_snapshots_in_batches(
     assert not poller.failures
 
 
+def test_a_purge_whose_stream_record_was_lost_is_finished_by_the_sweep(
+    api: GatewayClient, model: str, aws: dict[str, str]
+) -> None:
+    """The fast counterpart of the crash below (which runs unmeasured, being slow): the sweep
+    finds the pending purge through the sparse index and restarts its chain; a full batch leaves
+    the snapshots for a later one."""
+    _upload(api, 25)
+    s3 = boto3.client("s3")
+    s3.put_object(Bucket=aws["ArtifactsBucket"], Key=f"datasets/{HANDLE}/run_a.json.gz", Body=b"x")
+    _turn_on(api)  # and its stream record never read: "lost"
+    [pending] = list(purge_repo.pending())
+    assert pending.handle == HANDLE
+    first = purge_service.purge_batch(pending, batch_size=10)
+    assert (first.outcome, first.samples_deleted, first.snapshots_deleted) == (
+        purge_service.BatchOutcome.CONTINUES,
+        10,
+        0,
+    )
+    assert _snapshots(aws)  # a full batch of samples: the snapshots wait for a later batch
+    reports = purge_service.sweep(batch_size=10)
+    assert [r.samples_deleted for r in reports] == [10]
+    while purge_service.sweep(batch_size=10):
+        pass
+    assert _stored_samples(aws) == 0
+    assert _snapshots(aws) == []
+    assert "purge_pending" not in _model_item(aws)
+    assert list(purge_repo.pending()) == []
+
+
 @pytest.mark.slow
 def test_purge_of_10000_samples_completes(
     api: GatewayClient, model: str, aws: dict[str, str], poller: StreamPoller
