@@ -12,8 +12,9 @@ from local import moto_fidelity, moto_speed
 def apply_emulator_patches() -> None:
     """The patches every process that serves moto needs (the local stack, the SAM CLI stack, the
     tests): atomic DynamoDB requests, per-item transaction backups, item values written without
-    moto's per-member search, stops that wait for starts."""
+    moto's per-member search, stops that wait for starts and that no Wait state misses."""
     moto_fidelity.serialize_dynamodb()
     moto_fidelity.stop_waits_for_start()
+    moto_fidelity.wait_sees_stop()
     moto_speed.item_level_transaction_rollback()
     moto_speed.wire_form_attribute_values()

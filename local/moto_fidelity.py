@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -115,3 +116,33 @@ def stop_waits_for_start(timeout_s: float = 10.0) -> None:
     setattr(ExecutionWorker, "env", property(get_env, set_env))  # noqa: B010 - typed as a field
     setattr(ExecutionWorker, "stop", stop)  # noqa: B010
     setattr(ExecutionWorker, "_u22a8_stop_waits", True)  # noqa: B010
+
+
+@patches.guarded("sfn-wait-sees-stop")
+def wait_sees_stop(slice_s: float = 0.25) -> None:
+    """Let ``StopExecution`` end a ``Wait`` state whenever it arrives, as on AWS.
+
+    moto 5.2.5's ``Wait`` blocks on an event that a stop *pulses* (``set()`` then ``clear()``
+    at once): a stop that lands after ``WaitStateEntered`` is recorded but before the wait has
+    begun is missed, and the execution sleeps the whole interval (an hour, in the engine test
+    that caught it under load). Here the wait is taken in slices of at most ``slice_s``, each
+    after checking that the execution still runs; the interval and the history are unchanged.
+    Safe to call twice.
+    """
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+        WaitFunction,
+    )
+
+    if getattr(WaitFunction, "_u22a8_sees_stop", False):
+        return
+
+    def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
+        deadline = time.monotonic() + wait_seconds
+        while env.is_running():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            env.program_state_event.wait(min(remaining, slice_s))
+
+    setattr(WaitFunction, "_wait_interval", wait_interval)  # noqa: B010 - moto's, untyped here
+    setattr(WaitFunction, "_u22a8_sees_stop", True)  # noqa: B010

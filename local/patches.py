@@ -75,6 +75,15 @@ PATCHES: Final = (
         packages=(MOTO,),
     ),
     Patch(
+        name="sfn-wait-sees-stop",
+        patches="moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function"
+        ".WaitFunction._wait_interval",
+        why="moto's Wait misses a StopExecution that arrives just before it starts waiting (the "
+        "stop only pulses an event) and sleeps its whole interval; on AWS the stop ends it",
+        applied_by="local.moto_fidelity:wait_sees_stop",
+        packages=(MOTO,),
+    ),
+    Patch(
         name="dynamodb-item-rollback",
         patches="moto.dynamodb.models.DynamoDBBackend.transact_write_items and "
         "moto.dynamodb.models.table.Table.__deepcopy__",

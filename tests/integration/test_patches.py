@@ -13,6 +13,7 @@ in ``tests/e2e/test_moto_fidelity.py``.
 from __future__ import annotations
 
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -27,6 +28,9 @@ from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
 from moto.server import ThreadedMotoServer
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+    WaitFunction,
+)
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 from bench.coldstart.emulator import count_requests
@@ -61,6 +65,7 @@ def test_the_emulator_patches_are_applied_for_every_test() -> None:
     assert getattr(DynamoDBBackend.transact_write_items, "__u22a8_item_rollback__", False)
     assert getattr(BaseJSONSerializer._serialize_type_structure, "__u22a8_wire_form__", False)
     assert getattr(ExecutionWorker, "_u22a8_stop_waits", False)
+    assert getattr(WaitFunction, "_u22a8_sees_stop", False)
 
 
 def test_dynamodb_requests_run_under_the_one_lock(
@@ -127,6 +132,39 @@ def test_item_values_are_written_without_moto_s_member_search(
     dynamodb.put_item(TableName=TABLE, Item=item)
     assert dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": "a"}})["Item"] == item
     assert {"S": "a"} in written  # each top-level value took the wire-form path (nested: inside)
+
+
+class _WaitEnvironment:
+    """What a Wait state reads of moto's execution environment."""
+
+    def __init__(self) -> None:
+        self.program_state_event = threading.Event()
+        self.running = True
+
+    def is_running(self) -> bool:
+        return self.running
+
+
+def test_a_stop_that_lands_before_the_wait_begins_still_ends_it() -> None:
+    env = _WaitEnvironment()
+    env.running = False  # StopExecution: the state changes, and the event is pulsed ...
+    env.program_state_event.set()
+    env.program_state_event.clear()  # ... before the Wait has started waiting on it
+    ended = threading.Event()
+
+    def wait() -> None:
+        WaitFunction._wait_interval(None, env, 3600)  # type: ignore[arg-type]
+        ended.set()
+
+    threading.Thread(target=wait, daemon=True).start()
+    assert ended.wait(5), "the Wait slept through the stop"
+
+
+def test_a_wait_nobody_stops_lasts_its_interval() -> None:
+    env = _WaitEnvironment()
+    started = time.monotonic()
+    WaitFunction._wait_interval(None, env, 1)  # type: ignore[arg-type]
+    assert time.monotonic() - started >= 1
 
 
 class _Environment:
