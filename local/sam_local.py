@@ -18,6 +18,7 @@ host's (``uname -m``). Ctrl-C stops SAM CLI (and its containers) and moto.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import logging
 import os
@@ -44,8 +45,9 @@ SAM: Final = ROOT / ".venv-sam" / "bin" / "sam"
 NO_DOCKER: Final = 3  # the image script's exit code when Docker cannot be had
 START_TIMEOUT_S: Final = 180.0
 STOP_TIMEOUT_S: Final = 30.0
+DEFAULT_PORT: Final = 3000
 # Variables only local runs set; declared in the build's template copy so SAM CLI passes them.
-LOCAL_ONLY_VARIABLES: Final = ("AWS_ENDPOINT_URL", "AWS_READ_TIMEOUT_S")
+LOCAL_ONLY_VARIABLES: Final = ("AWS_ENDPOINT_URL", "AWS_READ_TIMEOUT_S", "WEBHOOK_ALLOW_LOCAL_HTTP")
 _CODE_KEYS: Final = ("CodeUri", "ContentUri", "DefinitionUri")
 
 
@@ -86,8 +88,18 @@ def env_vars(function_environment: Mapping[str, str], endpoint: str) -> dict[str
         **function_environment,
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_READ_TIMEOUT_S": os.environ.get("AWS_READ_TIMEOUT_S", "60"),
+        # As in this process (``local.stack.provision``): webhook endpoints on http://127.0.0.1
+        # may be registered; deliveries leave from this process, where the receiver is.
+        "WEBHOOK_ALLOW_LOCAL_HTTP": os.environ.get("WEBHOOK_ALLOW_LOCAL_HTTP", "1"),
     }
     return {"Parameters": values}
+
+
+def env_file_path(port: int, work_dir: Path = WORK_DIR) -> Path:
+    """``env.json`` for the documented port (README: ``sam local invoke --env-vars``), its own
+    file for any other: two stacks at once (two pytest workers') must not point each other's
+    containers at their moto."""
+    return work_dir / ("env.json" if port == DEFAULT_PORT else f"env-{port}.json")
 
 
 def write_json(path: Path, payload: Any) -> Path:
@@ -152,7 +164,18 @@ def _sam_environment() -> dict[str, str]:
 
 
 def build(arch: str, work_dir: Path = WORK_DIR) -> Path:
-    """``sam build`` of the template copy for ``arch`` (cached); the built template's path."""
+    """``sam build`` of the template copy for ``arch`` (cached); the built template's path.
+
+    One build at a time (a lock file in ``work_dir``): two SAM stacks starting together, as two
+    pytest workers' may, would otherwise write the same build directory at once and fail.
+    """
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with (work_dir / "build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build(arch, work_dir)
+
+
+def _build(arch: str, work_dir: Path) -> Path:
     source = write_json(work_dir / "template.json", local_template())
     build_dir = work_dir / f"build-{arch}"
     command = [
@@ -309,7 +332,9 @@ def local_aws(
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m local.sam_local", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address SAM CLI serves on")
-    parser.add_argument("--port", type=int, default=3000, help="port of the API (0: a free one)")
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="port of the API (0: a free one)"
+    )
     parser.add_argument("--namespace", default="demo", help="namespace of the demo key")
     parser.add_argument("--prefix", default="u22a8-local", help="prefix of the physical names")
     parser.add_argument(
@@ -357,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         aws = running.enter_context(local_aws(args.prefix, args.namespace, bridge_gateway()))
         endpoint, container_endpoint, names, key = aws
         env_file = write_json(
-            WORK_DIR / "env.json", env_vars(function_environment(names), container_endpoint)
+            env_file_path(port), env_vars(function_environment(names), container_endpoint)
         )
         command = start_api_command(built, env_file, args.arch, args.host, port)
         print("Starting sam local start-api ...", flush=True)

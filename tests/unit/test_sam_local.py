@@ -43,6 +43,7 @@ def test_the_env_vars_file_gives_every_function_its_local_values() -> None:
     assert values["AWS_ENDPOINT_URL"] == "http://172.17.0.1:5000"
     assert values["MODELS_TABLE"] == "u22a8-local-ModelsTable"
     assert values["TRAINING_STATE_MACHINE_ARN"] == names["TrainingStateMachine"]
+    assert values["WEBHOOK_ALLOW_LOCAL_HTTP"] == "1"  # receivers on this machine, as make local
     declared = set(sam_local.local_template()["Globals"]["Function"]["Environment"]["Variables"])
     for spec in template.functions().values():
         # Every variable a function declares, and the local-only ones, get a local value.
@@ -69,3 +70,8 @@ def test_the_banner_is_make_locals_without_the_docs_page() -> None:
     assert "Docs" not in text
     assert "Demo key    u22a8_k" in text
     assert "http://127.0.0.1:3000/v1/models" in text
+
+
+def test_only_the_documented_port_writes_the_documented_env_file(tmp_path: Path) -> None:
+    assert sam_local.env_file_path(3000, tmp_path) == tmp_path / "env.json"
+    assert sam_local.env_file_path(41234, tmp_path) == tmp_path / "env-41234.json"
