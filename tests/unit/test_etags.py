@@ -4,22 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.unit.factories import a_model
 from u22a8.api.etags import etag, parse_if_match
 from u22a8.entities.errors import PreconditionFailed
-from u22a8.entities.model import Model, ModelState
-
-
-def _model(**overrides: object) -> Model:
-    values: dict[str, object] = {
-        "handle": "acme.m",
-        "criteria": ("Clarity",),
-        "state": ModelState.DRAFT,
-        "created_at": "2026-05-01T09:00:00.000Z",
-        "updated_at": "2026-05-01T09:00:00.000Z",
-        "revision": 7,
-    }
-    values.update(overrides)
-    return Model(**values)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -68,6 +55,6 @@ def test_an_if_match_we_never_issued_is_an_honest_412(header: str) -> None:
 
 
 def test_etag_is_the_quoted_revision_and_a_round_trip_through_if_match() -> None:
-    model = _model(revision=42)
+    model = a_model(revision=42)
     assert etag(model) == '"42"'
     assert parse_if_match(etag(model), model.handle) == model.revision

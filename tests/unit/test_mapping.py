@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests.unit.factories import a_model
 from u22a8.api.mapping import (
     READ_ONLY_MODEL_FIELDS,
     changes_from_patch,
@@ -95,16 +96,14 @@ def test_an_override_without_values_is_no_override(auto_prune: dict[str, Any] | 
 
 
 def _model(**overrides: Any) -> Model:
-    values: dict[str, Any] = {
-        "handle": "acme.m",
+    """A ready two-criterion model at revision 3."""
+    defaults: dict[str, Any] = {
         "criteria": ("Clarity", "Flow"),
         "state": ModelState.READY,
-        "created_at": "2026-05-01T09:00:00.000Z",
         "updated_at": "2026-05-19T12:03:10.000Z",
         "revision": 3,
     }
-    values.update(overrides)
-    return Model(**values)
+    return a_model(**{**defaults, **overrides})
 
 
 def test_model_resource_shape_matches_the_contract() -> None:

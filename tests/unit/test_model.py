@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
+from tests.unit.factories import a_model
 from u22a8.entities.model import (
     DEFAULT_KEEP_FIRST_OF_MONTH,
     DEFAULT_KEEP_UNNAMED,
     UNSET,
     AutoPrune,
     AutoPruneChanges,
-    Model,
     ModelChanges,
     ModelState,
     Unset,
     precondition_failed,
 )
-
-
-def _model(**overrides: object) -> Model:
-    values: dict[str, object] = {
-        "handle": "acme.m",
-        "criteria": ("Clarity",),
-        "state": ModelState.DRAFT,
-        "created_at": "2026-05-01T09:00:00.000Z",
-        "updated_at": "2026-05-01T09:00:00.000Z",
-        "revision": 7,
-    }
-    values.update(overrides)
-    return Model(**values)  # type: ignore[arg-type]
 
 
 def test_a_revision_ahead_of_the_model_was_never_issued_and_says_so() -> None:
@@ -35,7 +22,7 @@ def test_a_revision_ahead_of_the_model_was_never_issued_and_says_so() -> None:
 
 
 def test_namespace() -> None:
-    assert _model(handle="globex.thing").namespace == "globex"
+    assert a_model(handle="globex.thing").namespace == "globex"
 
 
 def test_auto_prune_defaults_apply_per_key() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.unit.factories import a_model
 from u22a8.data.items import to_item
 from u22a8.data.models_repo import (
     decode_cursor,
@@ -22,16 +23,8 @@ from u22a8.entities.model import AutoPrune, LastOperation, Model, ModelState, Op
 
 
 def _model(**overrides: Any) -> Model:
-    values: dict[str, Any] = {
-        "handle": "acme.m",
-        "criteria": ("Clarity", "Flow"),
-        "state": ModelState.DRAFT,
-        "created_at": "2026-05-01T09:00:00.000Z",
-        "updated_at": "2026-05-01T09:00:00.000Z",
-        "revision": 1,
-    }
-    values.update(overrides)
-    return Model(**values)
+    """A draft two-criterion model at revision 1."""
+    return a_model(**{"criteria": ("Clarity", "Flow"), "revision": 1, **overrides})
 
 
 def test_keys() -> None:
