@@ -23,6 +23,7 @@ lists the targets it missed.
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 import tempfile
 import time
@@ -86,15 +87,20 @@ def peer_auc(train: Sequence[dict[str, Any]], test: Sequence[dict[str, Any]]) ->
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
     x_train = sp.hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
     x_test = sp.hstack([words.transform(held_out), chars.transform(held_out)]).tocsr()
+    # scikit-learn 1.9 warns that the fitted attributes change in 1.10; take the new ones where
+    # the option exists (the same fit either way).
+    options = inspect.signature(LogisticRegressionCV).parameters
+    modern = {"use_legacy_attributes": False} if "use_legacy_attributes" in options else {}
     out: dict[str, float] = {}
     for criterion in CRITERIA:
         y = np.array([s["scores"][criterion] >= 0.5 for s in train])
         y_test = np.array([s["scores"][criterion] >= 0.5 for s in test])
         model = LogisticRegressionCV(
-            Cs=list(PEER_CS), cv=5, scoring="roc_auc", max_iter=2000, l1_ratios=(0.0,)
+            Cs=list(PEER_CS), cv=5, scoring="roc_auc", max_iter=2000, l1_ratios=(0.0,), **modern
         ).fit(x_train, y)
         out[criterion] = float(roc_auc_score(y_test, model.decision_function(x_test)))
-        print(f"  peer {criterion}: AUC {out[criterion]:.4f} (C = {model.C_[0]:g})", flush=True)
+        chosen = float(np.ravel(model.C_)[0])  # a scalar in the new attributes, else an array
+        print(f"  peer {criterion}: AUC {out[criterion]:.4f} (C = {chosen:g})", flush=True)
     return out
 
 
