@@ -40,8 +40,10 @@ def proxy_event(
     path_parameters: Mapping[str, str] | None = None,
     body: Any = None,
     extra_headers: Mapping[str, str] | None = None,
+    namespace: str = NAMESPACE,
 ) -> dict[str, Any]:
-    """A REST (v1) Lambda proxy event as API Gateway sends it after the authorizer allowed it."""
+    """A REST (v1) Lambda proxy event as API Gateway sends it after the authorizer allowed it
+    (for the caller's ``namespace``)."""
     path_parameters = dict(path_parameters or {})
     path = route.path
     for name, value in path_parameters.items():
@@ -81,7 +83,7 @@ def proxy_event(
             "authorizer": {
                 "principalId": seeds.key_id,
                 "integrationLatency": 0,
-                "namespace": NAMESPACE,
+                "namespace": namespace,
                 "key_id": seeds.key_id,
             },
         },
@@ -191,29 +193,40 @@ def _cancel_run(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
 WEBHOOK_URL = "https://93.184.215.14/hooks"  # a public address: no DNS lookup to time
 
 
-def _seed_webhook() -> str:
+def _hooks_namespace() -> str:
+    """A namespace of its own for each webhook request: a namespace holds at most 20 endpoints
+    (``webhooks_service``), fewer than the endpoints the rounds of the webhook routes create."""
+    return f"{NAMESPACE}-hooks-{uuid.uuid4().hex[:12]}"
+
+
+def _seed_webhook(namespace: str) -> str:
     from u22a8.domain import webhooks_service
 
-    created = webhooks_service.create_webhook(NAMESPACE, WEBHOOK_URL, ("*",), None)
+    created = webhooks_service.create_webhook(namespace, WEBHOOK_URL, ("*",), None)
     return created.webhook.webhook_id
 
 
 def _create_webhook(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
-    return proxy_event(route, seeds, body={"url": WEBHOOK_URL, "events": ["run.succeeded"]})
+    body = {"url": WEBHOOK_URL, "events": ["run.succeeded"]}
+    return proxy_event(route, seeds, body=body, namespace=_hooks_namespace())
 
 
 def _list_webhooks(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
-    _seed_webhook()
-    return proxy_event(route, seeds)
+    namespace = _hooks_namespace()
+    _seed_webhook(namespace)
+    return proxy_event(route, seeds, namespace=namespace)
 
 
 def _webhook(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
     """A request on a fresh endpoint (get, delete, rotate-secret, ping, deliveries)."""
-    return proxy_event(route, seeds, {"id": _seed_webhook()})
+    namespace = _hooks_namespace()
+    return proxy_event(route, seeds, {"id": _seed_webhook(namespace)}, namespace=namespace)
 
 
 def _patch_webhook(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
-    return proxy_event(route, seeds, {"id": _seed_webhook()}, {"description": f"run {tag}"})
+    namespace = _hooks_namespace()
+    changes = {"description": f"run {tag}"}
+    return proxy_event(route, seeds, {"id": _seed_webhook(namespace)}, changes, namespace=namespace)
 
 
 @dataclass(frozen=True)
