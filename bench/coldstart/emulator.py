@@ -85,12 +85,12 @@ def aws_environment(endpoint: str) -> dict[str, str]:
 def start_emulator() -> Emulator:
     from moto.server import ThreadedMotoServer
 
-    from local.moto_speed import item_level_transaction_rollback
+    from local.emulator_patches import apply_emulator_patches
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log per request
-    # As in the local stack: moto otherwise deep-copies the whole table for every transaction,
-    # a cost that grows with the seeded table and would be billed to the handlers' first request.
-    item_level_transaction_rollback()
+    # The local stack's moto: else, for one, moto deep-copies the whole table for every
+    # transaction, a cost that grows with the seeded table and is billed to the first request.
+    apply_emulator_patches()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

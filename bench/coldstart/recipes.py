@@ -199,11 +199,13 @@ def _hooks_namespace() -> str:
     return f"{NAMESPACE}-hooks-{uuid.uuid4().hex[:12]}"
 
 
-def _seed_webhook(namespace: str) -> str:
+def _seed_webhook() -> tuple[str, str]:
+    """``(namespace, endpoint id)``: an endpoint in a namespace of its own."""
     from u22a8.domain import webhooks_service
 
+    namespace = _hooks_namespace()
     created = webhooks_service.create_webhook(namespace, WEBHOOK_URL, ("*",), None)
-    return created.webhook.webhook_id
+    return namespace, created.webhook.webhook_id
 
 
 def _create_webhook(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
@@ -212,21 +214,18 @@ def _create_webhook(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
 
 
 def _list_webhooks(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
-    namespace = _hooks_namespace()
-    _seed_webhook(namespace)
+    namespace, _ = _seed_webhook()
     return proxy_event(route, seeds, namespace=namespace)
 
 
-def _webhook(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
+def _webhook(route: Route, seeds: Seeds, tag: str, body: Any = None) -> dict[str, Any]:
     """A request on a fresh endpoint (get, delete, rotate-secret, ping, deliveries)."""
-    namespace = _hooks_namespace()
-    return proxy_event(route, seeds, {"id": _seed_webhook(namespace)}, namespace=namespace)
+    namespace, webhook_id = _seed_webhook()
+    return proxy_event(route, seeds, {"id": webhook_id}, body, namespace=namespace)
 
 
 def _patch_webhook(route: Route, seeds: Seeds, tag: str) -> dict[str, Any]:
-    namespace = _hooks_namespace()
-    changes = {"description": f"run {tag}"}
-    return proxy_event(route, seeds, {"id": _seed_webhook(namespace)}, changes, namespace=namespace)
+    return _webhook(route, seeds, tag, {"description": f"run {tag}"})
 
 
 @dataclass(frozen=True)
