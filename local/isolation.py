@@ -16,12 +16,12 @@ from abc import ABCMeta
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
     AmazonCloudWatchEMFProvider,
 )
 
 from local import patches
+from u22a8.api.powertools_rest import BaseRouter
 
 _state = threading.local()
 _metrics_lock = threading.RLock()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -18,6 +17,7 @@ from u22a8.api.http import (
     make_resolver,
     parse_body,
 )
+from u22a8.api.powertools_rest import Response
 from u22a8.api.routes import ADD_SAMPLES, register
 from u22a8.api.sample_mapping import new_samples
 from u22a8.api.sample_schemas import ADD_SAMPLES_BODY

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -21,6 +20,7 @@ from u22a8.api.http import (
     public_path,
 )
 from u22a8.api.mapping import READ_ONLY_MODEL_FIELDS, model_resource, new_model
+from u22a8.api.powertools_rest import Response
 from u22a8.api.routes import CREATE_MODEL, register
 from u22a8.api.schemas import CREATE_MODEL_BODY
 from u22a8.config import get_settings

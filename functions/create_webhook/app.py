@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,6 +16,7 @@ from u22a8.api.http import (
     parse_body,
     public_path,
 )
+from u22a8.api.powertools_rest import Response
 from u22a8.api.routes import CREATE_WEBHOOK, register
 from u22a8.api.webhook_mapping import events_of, webhook_with_secret
 from u22a8.api.webhook_schemas import CREATE_WEBHOOK_BODY, READ_ONLY_WEBHOOK_FIELDS

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, make_resolver
+from u22a8.api.powertools_rest import Response
 from u22a8.api.responses import model_response
 from u22a8.api.routes import DELETE_TAG, register
 from u22a8.domain import versions_service

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, json_response, make_resolver
 from u22a8.api.mapping import model_resource
 from u22a8.api.pagination import page_params, state_filter
+from u22a8.api.powertools_rest import Response
 from u22a8.api.routes import LIST_MODELS, register
 from u22a8.domain import models_service
 from u22a8.observability import logger, metrics

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, json_response, make_resolver
 from u22a8.api.pagination import page_params
+from u22a8.api.powertools_rest import Response
 from u22a8.api.routes import LIST_WEBHOOKS, register
 from u22a8.api.webhook_mapping import webhook_page
 from u22a8.domain import webhooks_service

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,6 +12,7 @@ from u22a8.api import media_types
 from u22a8.api.etags import parse_if_match
 from u22a8.api.http import caller_namespace, header, json_body, make_resolver, parse_body
 from u22a8.api.mapping import READ_ONLY_MODEL_FIELDS, changes_from_patch
+from u22a8.api.powertools_rest import Response
 from u22a8.api.responses import model_response
 from u22a8.api.routes import PATCH_MODEL, register
 from u22a8.api.schemas import PATCH_MODEL_BODY

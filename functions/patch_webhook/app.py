@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api import media_types
 from u22a8.api.http import caller_namespace, json_body, json_response, make_resolver, parse_body
+from u22a8.api.powertools_rest import Response
 from u22a8.api.routes import PATCH_WEBHOOK, register
 from u22a8.api.webhook_mapping import changes_from_patch, webhook_resource
 from u22a8.api.webhook_schemas import PATCH_WEBHOOK_BODY, READ_ONLY_WEBHOOK_FIELDS

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from u22a8.api.http import caller_namespace, json_body, json_response, make_resolver, parse_body
+from u22a8.api.powertools_rest import Response
 from u22a8.api.routes import SCORE_TEXTS, register
 from u22a8.api.score_mapping import score_resource, version_choice
 from u22a8.api.score_schemas import SCORE_BODY

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -21,6 +20,7 @@ from u22a8.api.http import (
     parse_body,
     public_path,
 )
+from u22a8.api.powertools_rest import Response
 from u22a8.api.routes import TRAIN_MODEL, register
 from u22a8.api.run_mapping import train_request
 from u22a8.api.run_schemas import TRAIN_BODY

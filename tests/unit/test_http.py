@@ -10,10 +10,10 @@ import json
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from tests.helpers import lambda_context
 from u22a8.api import http
+from u22a8.api.powertools_rest import APIGatewayRestResolver, Response
 from u22a8.api.schemas import PATCH_MODEL_BODY
 from u22a8.entities import errors
 

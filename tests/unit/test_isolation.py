@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
-
 from local.isolation import isolate_invocations
+from u22a8.api.powertools_rest import BaseRouter
 
 
 def test_router_state_is_per_thread() -> None:

@@ -8,11 +8,11 @@ import importlib
 from collections import Counter
 
 import pytest
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from local import template
 from u22a8.api import routes
 from u22a8.api.operations import OPERATIONS
+from u22a8.api.powertools_rest import APIGatewayRestResolver
 
 FUNCTIONS = template.functions()
 

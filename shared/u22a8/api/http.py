@@ -12,10 +12,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-
 from u22a8.api import media_types, problems, strict_json
+from u22a8.api.powertools_rest import APIGatewayRestResolver, NotFoundError, Response
 from u22a8.entities import errors
 from u22a8.observability import logger
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_lambda_powertools.event_handler import Response
-
 from u22a8.api.etags import etag
 from u22a8.api.http import json_response
 from u22a8.api.mapping import model_resource
+from u22a8.api.powertools_rest import Response
 from u22a8.entities.model import Model
 
 

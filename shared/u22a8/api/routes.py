@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+    from u22a8.api.powertools_rest import APIGatewayRestResolver
 
 HttpMethod = Literal["GET", "PUT", "POST", "DELETE", "PATCH"]
 

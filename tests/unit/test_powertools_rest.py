@@ -1,0 +1,175 @@
+"""``u22a8.api.powertools_rest``: the REST resolver without Powertools' other resolvers, and a
+package that stays whole to every other caller.
+
+What is imported is process state, so the checks on Powertools itself run in fresh interpreters;
+the deferral's edge cases run in this one, on a throwaway package of files in ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from local import template
+from u22a8.api.powertools_rest import defer_package_init
+
+ROOT = Path(__file__).resolve().parents[2]
+OTHER_RESOLVERS = (
+    "aws_lambda_powertools.event_handler.appsync",
+    "aws_lambda_powertools.event_handler.bedrock_agent",
+    "aws_lambda_powertools.event_handler.vpc_lattice",
+    "aws_lambda_powertools.event_handler.lambda_function_url",
+    "asyncio",
+)
+
+
+def _fresh(code: str) -> dict[str, object]:
+    """Run ``code`` in a fresh interpreter; it ends by printing one JSON value, returned."""
+    completed = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    result: dict[str, object] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_the_rest_resolver_comes_without_the_other_resolvers() -> None:
+    result = _fresh(
+        f"""
+        import json, sys
+        from u22a8.api.powertools_rest import APIGatewayRestResolver, Response
+        print(json.dumps({{"loaded": [m for m in {OTHER_RESOLVERS!r} if m in sys.modules]}}))
+        """
+    )
+    assert result["loaded"] == []
+
+
+def test_no_api_handler_imports_the_other_resolvers() -> None:
+    api_handlers = [
+        str(ROOT / spec.code_uri / f"{spec.handler.rsplit('.', 1)[0]}.py")
+        for spec in template.functions().values()
+        if spec.routes
+    ]
+    assert len(api_handlers) > 20
+    result = _fresh(
+        f"""
+        import importlib.util, json, sys
+        for number, path in enumerate({api_handlers!r}):
+            spec = importlib.util.spec_from_file_location(f"handler_{{number}}", path)
+            spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        print(json.dumps({{"loaded": [m for m in {OTHER_RESOLVERS!r} if m in sys.modules]}}))
+        """
+    )
+    assert result["loaded"] == []
+
+
+def test_the_package_is_whole_to_a_later_caller() -> None:
+    result = _fresh(
+        """
+        import json, sys
+        from u22a8.api import powertools_rest
+        from aws_lambda_powertools.event_handler import content_types  # a submodule
+        before = "aws_lambda_powertools.event_handler.appsync" in sys.modules
+        from aws_lambda_powertools.event_handler import APIGatewayRestResolver, AppSyncResolver
+        import aws_lambda_powertools.event_handler as package
+        print(json.dumps({
+            "submodule_ran_init": before,
+            "same_resolver": APIGatewayRestResolver is powertools_rest.APIGatewayRestResolver,
+            "appsync": AppSyncResolver.__name__,
+            "hook_left": "__getattr__" in vars(package),
+            "unknown_name": hasattr(package, "NoSuchResolver"),
+            "content_types": content_types.APPLICATION_JSON,
+        }))
+        """
+    )
+    assert result == {
+        "submodule_ran_init": False,
+        "same_resolver": True,
+        "appsync": "AppSyncResolver",
+        "hook_left": False,
+        "unknown_name": False,
+        "content_types": "application/json",
+    }
+
+
+def test_a_package_imported_before_is_left_as_it_is() -> None:
+    result = _fresh(
+        """
+        import json
+        import aws_lambda_powertools.event_handler as package
+        from u22a8.api import powertools_rest
+        print(json.dumps({
+            "hook": "__getattr__" in vars(package),
+            "same": package.Response is powertools_rest.Response,
+        }))
+        """
+    )
+    assert result == {"hook": False, "same": True}
+
+
+@pytest.fixture
+def throwaway_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """``deferred_pkg``: an ``__init__`` that counts its runs and fails when told to, one
+    submodule."""
+    name = "deferred_pkg"
+    package = tmp_path / name
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "import os\n"
+        "from deferred_pkg.sub import VALUE\n"
+        "RUNS = int(os.environ.get('DEFERRED_PKG_RUNS', '0')) + 1\n"
+        "os.environ['DEFERRED_PKG_RUNS'] = str(RUNS)\n"
+        "if os.environ.get('DEFERRED_PKG_FAIL'):\n"
+        "    raise RuntimeError('init failed')\n"
+    )
+    (package / "sub.py").write_text("VALUE = 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv("DEFERRED_PKG_RUNS", raising=False)
+    yield name
+    for module in [m for m in sys.modules if m == name or m.startswith(f"{name}.")]:
+        del sys.modules[module]
+
+
+def test_a_deferred_init_runs_once_at_the_first_name_it_defines(throwaway_package: str) -> None:
+    defer_package_init(throwaway_package)
+    from deferred_pkg import sub  # type: ignore[import-not-found]
+
+    assert sub.VALUE == 42
+    assert "DEFERRED_PKG_RUNS" not in __import__("os").environ  # a submodule: no init
+    from deferred_pkg import RUNS, VALUE
+
+    assert (RUNS, VALUE) == (1, 42)
+    from deferred_pkg import RUNS as again
+
+    assert again == 1
+    with pytest.raises(ImportError):
+        from deferred_pkg import missing  # noqa: F401
+
+
+def test_a_failing_init_leaves_no_half_package(
+    throwaway_package: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEFERRED_PKG_FAIL", "1")
+    defer_package_init(throwaway_package)
+    with pytest.raises(RuntimeError, match="init failed"):
+        from deferred_pkg import VALUE  # noqa: F401
+    assert throwaway_package not in sys.modules  # the next import runs the __init__ again
+
+
+def test_a_name_that_is_no_package_is_left_to_the_import_system() -> None:
+    already = "colorsys" in sys.modules
+    defer_package_init("no_such_package_anywhere")
+    defer_package_init("colorsys")  # a module, not a package
+    assert "no_such_package_anywhere" not in sys.modules
+    assert ("colorsys" in sys.modules) == already
