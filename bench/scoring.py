@@ -109,7 +109,7 @@ def publish(handle: str, criteria: Sequence[str]) -> tuple[str, str, int]:
     """Fit a version on generated samples and publish it; returns its id, key and size."""
     from u22a8.config import get_settings
     from u22a8.data import artifacts, clients, inline_artifacts, versions_repo
-    from u22a8.data.models_repo import META_SK, model_pk
+    from u22a8.data.keys import META_SK, model_pk
     from u22a8.entities.version import Version, new_version_id
     from u22a8.training import FeatureCache, LabelledSample, TrainingParams, fit
 

@@ -71,7 +71,7 @@ def seed_active_version(handle: str, copy_into_table: bool = True) -> None:
     pointer), so the score route's first request loads a real artifact."""
     from u22a8.config import get_settings
     from u22a8.data import artifacts, clients, inline_artifacts, versions_repo
-    from u22a8.data.models_repo import META_SK, model_pk
+    from u22a8.data.keys import META_SK, model_pk
     from u22a8.entities.version import Version, new_version_id
     from u22a8.training import FeatureCache, LabelledSample, TrainingParams, fit
 

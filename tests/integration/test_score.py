@@ -26,11 +26,10 @@ from u22a8.data import (
     clients,
     fitted_models,
     inline_artifacts,
-    models_repo,
+    score_reads,
     versions_repo,
 )
-from u22a8.entities.model import Model
-from u22a8.entities.version import Version, new_version_id
+from u22a8.entities.version import Version, VersionPointers, new_version_id
 from u22a8.observability import logger
 from u22a8.training import FeatureCache, FittedModel, LabelledSample, TrainingParams, fit
 
@@ -238,17 +237,17 @@ def test_an_artifact_pruned_after_the_model_was_read_is_looked_up_again(
     it loads v1's artifact. It reads the model again and scores with v2."""
     v1 = publish(HANDLE, 1, fitted[0])
     published: list[Version] = []
-    read_model = models_repo.get
+    read_pointers = score_reads.version_pointers
 
-    def read_then_publish_and_prune(handle: str) -> Model | None:
-        found = read_model(handle)
+    def read_then_publish_and_prune(handle: str) -> VersionPointers | None:
+        found = read_pointers(handle)
         if not published:
             with iam_audit.outside_functions():  # the workflow's steps, concurrently
                 published.append(publish(HANDLE, 2, fitted[1]))
                 delete_artifact(HANDLE, v1)
         return found
 
-    monkeypatch.setattr(models_repo, "get", read_then_publish_and_prune)
+    monkeypatch.setattr(score_reads, "version_pointers", read_then_publish_and_prune)
     reply = score(api, TEXTS)
     assert reply.status == 200, reply.body
     assert reply.json() == expected(published[0], fitted[1], TEXTS)

@@ -10,13 +10,13 @@ import pytest
 
 from tests.unit.factories import a_model
 from u22a8.data.items import to_item
+from u22a8.data.keys import model_pk
 from u22a8.data.models_repo import (
     decode_cursor,
     encode_cursor,
     item_from_model,
     listing_pk,
     model_from_item,
-    model_pk,
 )
 from u22a8.entities.errors import InvalidCursor
 from u22a8.entities.model import AutoPrune, LastOperation, Model, ModelState, OperationError

@@ -126,7 +126,7 @@ with mock_aws():
     spec.loader.exec_module(app)
 
     from u22a8.config import get_settings
-    from u22a8.data import artifacts, clients, models_repo
+    from u22a8.data import artifacts, clients, keys, models_repo
     from u22a8.entities.model import Model, ModelState
 
     handle, version_id, now = "demo.tone", "mv_" + "0" * 26, "2026-05-01T00:00:00.000Z"
@@ -143,7 +143,7 @@ with mock_aws():
     )
     clients.dynamodb().update_item(  # what publishing a version sets
         TableName=get_settings().models_table,
-        Key={"pk": {"S": models_repo.model_pk(handle)}, "sk": {"S": models_repo.META_SK}},
+        Key={"pk": {"S": keys.model_pk(handle)}, "sk": {"S": keys.META_SK}},
         UpdateExpression="SET active_version = :n, active_version_id = :id",
         ExpressionAttributeValues={":n": {"N": "1"}, ":id": {"S": version_id}},
     )

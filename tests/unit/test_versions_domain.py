@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from u22a8.data.versions_repo import item_from_version, version_from_item, version_sk
+from u22a8.data.keys import version_sk
+from u22a8.data.versions_repo import item_from_version, version_from_item
 from u22a8.entities.errors import InvalidInput
 from u22a8.entities.version import (
     MAX_VERSION,

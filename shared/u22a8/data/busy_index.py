@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients
 from u22a8.data.items import from_item, raise_if_throttled
-from u22a8.data.models_repo import model_pk
+from u22a8.data.keys import model_pk
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from u22a8.config import get_settings
-from u22a8.data.models_repo import model_pk
+from u22a8.data.keys import model_pk
 from u22a8.data.pages import query_items
 
 if TYPE_CHECKING:

@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients, cursors
 from u22a8.data.items import from_item, raise_if_throttled, to_attr, to_item
+from u22a8.data.keys import META_SK, model_pk
 from u22a8.data.model_update import ModelUpdate
 from u22a8.entities.model import (
     AutoPrune,
@@ -34,15 +35,10 @@ from u22a8.entities.version import tags_of
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
-META_SK = "META"
 LISTING_INDEX = "gsi1"
 # Set (true) by the sample write that takes samples_since_version to the retrain threshold and
 # removed by a run's claim: what RetrainFunction's stream filter matches (docs/training-design.md).
 RETRAIN_DUE = "retrain_due"
-
-
-def model_pk(handle: str) -> str:
-    return f"MODEL#{handle}"
 
 
 def listing_pk(namespace: str, archived: bool) -> str:

@@ -22,8 +22,8 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients, samples_repo
 from u22a8.data.items import error_code, from_item, raise_if_throttled
+from u22a8.data.keys import META_SK, model_pk
 from u22a8.data.model_update import ModelUpdate
-from u22a8.data.models_repo import META_SK, model_pk
 from u22a8.entities.errors import ServiceBusy
 from u22a8.entities.purge import PendingPurge
 

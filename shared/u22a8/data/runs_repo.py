@@ -34,8 +34,9 @@ from u22a8.config import get_settings
 from u22a8.data import clients, cursors
 from u22a8.data.busy_index import BUSY
 from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr, to_item
+from u22a8.data.keys import META_SK, model_pk
 from u22a8.data.model_update import ModelUpdate
-from u22a8.data.models_repo import META_SK, RETRAIN_DUE, model_from_item, model_pk
+from u22a8.data.models_repo import RETRAIN_DUE, model_from_item
 from u22a8.data.transactions import Refused, transact_write
 from u22a8.entities.model import Model, ModelState, OperationError
 from u22a8.entities.run import (

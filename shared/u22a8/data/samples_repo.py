@@ -24,15 +24,9 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients, cursors
 from u22a8.data.items import error_code, from_item, raise_if_throttled
+from u22a8.data.keys import META_SK, model_pk
 from u22a8.data.model_update import ModelUpdate
-from u22a8.data.models_repo import (
-    META_SK,
-    RETRAIN_DUE,
-    ConditionFailure,
-    WriteRefused,
-    model_from_item,
-    model_pk,
-)
+from u22a8.data.models_repo import RETRAIN_DUE, ConditionFailure, WriteRefused, model_from_item
 from u22a8.data.transactions import CONDITION_FAILED, transact_write
 from u22a8.entities.model import ModelState
 from u22a8.entities.sample import SAMPLE_ID_PATTERN, SAMPLE_ID_PREFIX, Sample, SamplePage

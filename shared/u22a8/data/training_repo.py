@@ -17,8 +17,8 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients, inline_artifacts, samples_repo, versions_repo
 from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr
+from u22a8.data.keys import META_SK, model_pk
 from u22a8.data.model_update import ModelUpdate
-from u22a8.data.models_repo import META_SK, model_pk
 from u22a8.data.pages import query_items
 from u22a8.data.runs_repo import run_sk
 from u22a8.data.transactions import transact_write

@@ -28,14 +28,9 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients, cursors, inline_artifacts
 from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr, to_item
+from u22a8.data.keys import META_SK, VERSION_SK_PREFIX, model_pk, version_sk
 from u22a8.data.model_update import ModelUpdate
-from u22a8.data.models_repo import (
-    META_SK,
-    ConditionFailure,
-    WriteRefused,
-    model_from_item,
-    model_pk,
-)
+from u22a8.data.models_repo import ConditionFailure, WriteRefused, model_from_item
 from u22a8.data.pages import query_items
 from u22a8.data.transactions import Refused, transact_write
 from u22a8.entities.errors import ServiceBusy
@@ -45,7 +40,6 @@ from u22a8.entities.version import Version
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
 
-VERSION_SK_PREFIX = "VERSION#"
 VERSION_KEYS = frozenset({"pk", "sk"})
 # A version item's sort key (its number, six digits), as a cursor must carry it.
 _VERSION_SK_SHAPE = re.compile(re.escape(VERSION_SK_PREFIX) + "[0-9]{6}")
@@ -78,10 +72,6 @@ class StoredVersionPage:
 
 def _table() -> str:
     return get_settings().models_table
-
-
-def version_sk(version: int) -> str:
-    return f"{VERSION_SK_PREFIX}{version:06d}"
 
 
 def _model_key(handle: str) -> dict[str, AttributeValueTypeDef]:

@@ -1,9 +1,11 @@
 """Scoring texts with a model's active version, or another one picked by number or tag.
 
 The model item says everything a warm request for the active version needs (its
-``active_version_id``; the artifact's key is derived from it), so that request is one GetItem.
-Another version needs its item for its id; a version not yet loaded in this container costs one
-S3 GetObject. Scored texts are neither stored nor logged: they go to the scorer and back.
+``active_version_id``; the artifact's key is derived from it), so that request is one GetItem,
+projected to those pointers (``data.score_reads``). Another version needs its item for its id; a
+version not yet loaded in this container costs one Query of its copy in the table, or one S3
+GetObject when it has none. Scored texts are neither stored nor logged: they go to the scorer and
+back.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from u22a8.data import artifacts, fitted_models, models_repo, versions_repo
+from u22a8.data import artifacts, fitted_models, score_reads
 from u22a8.domain.handles import require_visible
 from u22a8.entities.errors import ModelNotFound, NoActiveVersion, TagNotFound, VersionNotFound
-from u22a8.entities.model import Model
+from u22a8.entities.version import VersionPointers
 from u22a8.observability import logger
 
 
@@ -44,29 +46,28 @@ class _Target:
     artifact_key: str
 
 
-def _model(handle: str) -> Model:
-    model = models_repo.get(handle)
-    if model is None:
+def _pointers(handle: str) -> VersionPointers:
+    pointers = score_reads.version_pointers(handle)
+    if pointers is None:
         raise ModelNotFound(handle)
-    return model
+    return pointers
 
 
-def _target(model: Model, choice: VersionChoice) -> _Target:
-    handle = model.handle
+def _target(handle: str, pointers: VersionPointers, choice: VersionChoice) -> _Target:
     if choice.tag is not None:
-        number = model.tag_map.get(choice.tag)
+        number = pointers.tag_map.get(choice.tag)
         if number is None:
             raise TagNotFound(handle, choice.tag)
     elif choice.version is not None:
         number = choice.version
-    elif model.active_version is None or model.active_version_id is None:
+    elif pointers.active_version is None or pointers.active_version_id is None:
         raise NoActiveVersion(handle)
     else:
-        number = model.active_version
-    if number == model.active_version and model.active_version_id is not None:
-        version_id = model.active_version_id
+        number = pointers.active_version
+    if number == pointers.active_version and pointers.active_version_id is not None:
+        version_id = pointers.active_version_id
         return _Target(number, version_id, artifacts.artifact_key(handle, version_id))
-    stored = versions_repo.get(handle, number)
+    stored = score_reads.version_ref(handle, number)
     if stored is None:
         raise VersionNotFound(handle, number)
     key = stored.artifact_key or artifacts.artifact_key(handle, stored.version_id)
@@ -84,12 +85,12 @@ def score(
     asked for by number or tag is then 404.
     """
     require_visible(handle, caller_namespace)
-    target = _target(_model(handle), choice)
+    target = _target(handle, _pointers(handle), choice)
     try:
         fitted = fitted_models.load(handle, target.version_id, target.artifact_key)
     except fitted_models.ArtifactMissing:
         logger.info("version artifact gone; reading the model again", extra={"handle": handle})
-        target = _target(_model(handle), choice)
+        target = _target(handle, _pointers(handle), choice)
         # Gone again: an item without its artifact, which pruning never leaves (a fault, 500).
         fitted = fitted_models.load(handle, target.version_id, target.artifact_key)
     logger.info(

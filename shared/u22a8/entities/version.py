@@ -50,6 +50,27 @@ class TaggedVersion:
 
 
 @dataclass(frozen=True)
+class VersionPointers:
+    """What a model's item says of its versions: the active one and the tags (tag -> number).
+
+    All a score request reads of the model (``data.score_reads``), rather than the whole model.
+    """
+
+    active_version: int | None
+    active_version_id: str | None
+    tag_map: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    """Where a version's artifact is: its id, and the S3 key its item recorded (``None`` for
+    items written before keys were recorded: the key is then derived from the id)."""
+
+    version_id: str
+    artifact_key: str | None
+
+
+@dataclass(frozen=True)
 class VersionPage:
     versions: list[TaggedVersion]
     next_cursor: str | None
