@@ -8,6 +8,7 @@ the deferral's edge cases run in this one, on a throwaway package of files in ``
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -17,15 +18,19 @@ from pathlib import Path
 import pytest
 
 from local import template
-from u22a8.api.powertools_rest import defer_package_init
+from u22a8.api.powertools_rest import REST_EVENT_CLASSES, defer_package_init
 
 ROOT = Path(__file__).resolve().parents[2]
-OTHER_RESOLVERS = (
+#: Modules the REST resolver does not need, which the packages' ``__init__`` would import.
+NOT_FOR_REST = (
     "aws_lambda_powertools.event_handler.appsync",
     "aws_lambda_powertools.event_handler.bedrock_agent",
     "aws_lambda_powertools.event_handler.vpc_lattice",
     "aws_lambda_powertools.event_handler.lambda_function_url",
     "asyncio",
+    "aws_lambda_powertools.utilities.data_classes.code_pipeline_job_event",
+    "aws_lambda_powertools.utilities.data_classes.sqs_event",
+    "aws_lambda_powertools.utilities.data_classes.kinesis_firehose_event",
 )
 
 
@@ -44,18 +49,18 @@ def _fresh(code: str) -> dict[str, object]:
     return result
 
 
-def test_the_rest_resolver_comes_without_the_other_resolvers() -> None:
+def test_the_rest_resolver_comes_without_what_it_does_not_use() -> None:
     result = _fresh(
         f"""
         import json, sys
         from u22a8.api.powertools_rest import APIGatewayRestResolver, Response
-        print(json.dumps({{"loaded": [m for m in {OTHER_RESOLVERS!r} if m in sys.modules]}}))
+        print(json.dumps({{"loaded": [m for m in {NOT_FOR_REST!r} if m in sys.modules]}}))
         """
     )
     assert result["loaded"] == []
 
 
-def test_no_api_handler_imports_the_other_resolvers() -> None:
+def test_no_api_handler_imports_what_the_rest_resolver_does_not_use() -> None:
     api_handlers = [
         str(ROOT / spec.code_uri / f"{spec.handler.rsplit('.', 1)[0]}.py")
         for spec in template.functions().values()
@@ -68,7 +73,7 @@ def test_no_api_handler_imports_the_other_resolvers() -> None:
         for number, path in enumerate({api_handlers!r}):
             spec = importlib.util.spec_from_file_location(f"handler_{{number}}", path)
             spec.loader.exec_module(importlib.util.module_from_spec(spec))
-        print(json.dumps({{"loaded": [m for m in {OTHER_RESOLVERS!r} if m in sys.modules]}}))
+        print(json.dumps({{"loaded": [m for m in {NOT_FOR_REST!r} if m in sys.modules]}}))
         """
     )
     assert result["loaded"] == []
@@ -103,6 +108,43 @@ def test_the_package_is_whole_to_a_later_caller() -> None:
     }
 
 
+def test_the_data_classes_package_is_whole_to_a_later_caller() -> None:
+    result = _fresh(
+        """
+        import json
+        from u22a8.api import powertools_rest
+        from aws_lambda_powertools.event_handler.api_gateway import ALBEvent as seen_by_rest
+        from aws_lambda_powertools.utilities.data_classes import ALBEvent, SQSEvent, event_source
+        import aws_lambda_powertools.utilities.data_classes as package
+        print(json.dumps({
+            "same": ALBEvent is seen_by_rest,
+            "sqs": SQSEvent.__name__,
+            "event_source": callable(event_source),
+            "hook_left": "__getattr__" in vars(package),
+        }))
+        """
+    )
+    assert result == {"same": True, "sqs": "SQSEvent", "event_source": True, "hook_left": False}
+
+
+def test_each_early_name_is_what_the_package_itself_binds() -> None:
+    """Without the deferral: the data classes' own ``__init__`` binds each name the REST
+    resolver asks for to the object the submodule named for it defines."""
+    result = _fresh(
+        f"""
+        import importlib, json
+        import aws_lambda_powertools.utilities.data_classes as package
+        early = {REST_EVENT_CLASSES!r}
+        print(json.dumps({{
+            name: getattr(package, name)
+            is vars(importlib.import_module(f"{{package.__name__}}.{{module}}"))[name]
+            for name, module in early.items()
+        }}))
+        """
+    )
+    assert result == dict.fromkeys(REST_EVENT_CLASSES, True)
+
+
 def test_a_package_imported_before_is_left_as_it_is() -> None:
     result = _fresh(
         """
@@ -133,7 +175,7 @@ def throwaway_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
         "if os.environ.get('DEFERRED_PKG_FAIL'):\n"
         "    raise RuntimeError('init failed')\n"
     )
-    (package / "sub.py").write_text("VALUE = 42\n")
+    (package / "sub.py").write_text("VALUE = 42\nOTHER = 'other'\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delenv("DEFERRED_PKG_RUNS", raising=False)
     yield name
@@ -146,7 +188,7 @@ def test_a_deferred_init_runs_once_at_the_first_name_it_defines(throwaway_packag
     from deferred_pkg import sub  # type: ignore[import-not-found]
 
     assert sub.VALUE == 42
-    assert "DEFERRED_PKG_RUNS" not in __import__("os").environ  # a submodule: no init
+    assert "DEFERRED_PKG_RUNS" not in os.environ  # a submodule: no init
     from deferred_pkg import RUNS, VALUE
 
     assert (RUNS, VALUE) == (1, 42)
@@ -155,6 +197,25 @@ def test_a_deferred_init_runs_once_at_the_first_name_it_defines(throwaway_packag
     assert again == 1
     with pytest.raises(ImportError):
         from deferred_pkg import missing  # noqa: F401
+
+
+def test_an_early_name_comes_from_its_submodule_alone(throwaway_package: str) -> None:
+    defer_package_init(throwaway_package, early={"OTHER": "sub"})
+    from deferred_pkg import OTHER
+
+    assert OTHER == "other"
+    assert "DEFERRED_PKG_RUNS" not in os.environ
+
+
+@pytest.mark.parametrize("submodule", ["sub", "no_such_submodule"])
+def test_an_early_name_not_where_it_was_said_to_be_is_left_to_the_init(
+    throwaway_package: str, submodule: str
+) -> None:
+    # Another version of the package may define it elsewhere: its __init__ still knows.
+    defer_package_init(throwaway_package, early={"RUNS": submodule})
+    from deferred_pkg import RUNS
+
+    assert RUNS == 1
 
 
 def test_a_failing_init_leaves_no_half_package(

@@ -1,35 +1,54 @@
-"""Powertools' REST resolver, imported without the rest of ``aws_lambda_powertools.event_handler``.
+"""Powertools' REST resolver, imported without the rest of its packages' ``__init__`` modules.
 
-That package's ``__init__`` imports every resolver Powertools has (AppSync's pulls in ``asyncio``;
-Bedrock's, VPC Lattice's, Lambda function URLs'...) to re-export them: about 15 ms of every API
-function's cold start, for the one resolver this API uses (measured with ``-X importtime`` and
-``bench/cold_start.py``; README, "Cold start"). Here the package is registered with its
-``__init__`` deferred, and only the submodules the API needs are imported. The first lookup of a
-name the package itself defines (a later ``from aws_lambda_powertools.event_handler import
-AppSyncResolver``, in any code) runs the ``__init__`` then, so the package stays whole to every
-other caller; submodules import as they always do.
+``aws_lambda_powertools.event_handler``'s ``__init__`` imports every resolver Powertools has
+(AppSync's pulls in ``asyncio``; Bedrock's, VPC Lattice's, function URLs'...), and
+``utilities.data_classes``' imports its 40-odd event classes, all to re-export them: together
+about 25 ms of every API function's cold start (``-X importtime``; ``bench/cold_start.py``, README
+"Cold start"), for the one resolver and the seven event classes the REST resolver uses. Here both
+packages are registered with their ``__init__`` deferred: the REST resolver's modules import as
+they always do, the event classes it asks the data classes' package for come from the submodules
+that define them, and the first lookup of any other name the package defines (a later ``from
+aws_lambda_powertools.event_handler import AppSyncResolver``, in any code) runs the ``__init__``
+then, so the packages stay whole to every other caller. Nothing of Powertools is patched: with
+another Powertools layout a name is found by running the ``__init__``, which is only slower, and
+``tests/unit/test_powertools_rest.py`` fails on that (it checks what the handlers import).
 
 The API imports these names from here only: ruff's banned-api rule (``pyproject.toml``) refuses
 ``aws_lambda_powertools.event_handler`` anywhere else, since an import of it that ran first would
-run the whole ``__init__`` (harmless, only slower). ``tests/unit/test_powertools_rest.py`` checks
-both paths in fresh interpreters.
+run the whole ``__init__``.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import sys
+from collections.abc import Mapping
 
 EVENT_HANDLER = "aws_lambda_powertools.event_handler"
+DATA_CLASSES = "aws_lambda_powertools.utilities.data_classes"
+#: What ``event_handler.api_gateway`` imports from the data classes' package, and where each is
+#: defined: the package's ``__init__`` imports all 40-odd event classes (about 12 ms more).
+REST_EVENT_CLASSES = {
+    "ALBEvent": "alb_event",
+    "APIGatewayProxyEvent": "api_gateway_proxy_event",
+    "APIGatewayProxyEventV2": "api_gateway_proxy_event",
+    "BedrockAgentEvent": "bedrock_agent_event",
+    "LambdaFunctionUrlEvent": "lambda_function_url_event",
+    "VPCLatticeEvent": "vpc_lattice",
+    "VPCLatticeEventV2": "vpc_lattice",
+}
 
 
-def defer_package_init(name: str) -> None:
+def defer_package_init(name: str, early: Mapping[str, str] | None = None) -> None:
     """Register package ``name`` in ``sys.modules`` without running its ``__init__`` yet.
 
     A no-op when the package is already imported or is not a package of source files. The
-    module's ``__getattr__`` (PEP 562) runs for a name the module does not have: a submodule's
-    name is left to the import system (which binds it), anything else runs the ``__init__``,
-    once, and is then looked up as usual.
+    module's ``__getattr__`` (PEP 562) runs for a name the module does not have: a name in
+    ``early`` (name -> the submodule that defines it) is taken from that submodule alone; a
+    submodule's name is left to the import system (which binds it); anything else runs the
+    ``__init__``, once, and is then looked up as usual (the ``__init__`` binds the ``early``
+    names again, to the same objects: it imports them from those submodules).
     """
     if name in sys.modules:
         return
@@ -38,26 +57,41 @@ def defer_package_init(name: str) -> None:
         return
     loader = spec.loader
     package = importlib.util.module_from_spec(spec)
+    defined_in = dict(early or {})
 
-    def run_init_on_first_lookup(attribute: str) -> object:
-        if importlib.util.find_spec(f"{name}.{attribute}") is not None:
-            raise AttributeError(attribute)  # a submodule: ``from package import sub`` imports it
+    def run_init() -> None:
         del package.__dict__["__getattr__"]
         try:
             loader.exec_module(package)
         except BaseException:
             sys.modules.pop(name, None)  # as a failed import leaves it: the next import retries
             raise
+
+    def lookup(attribute: str) -> object:
+        if attribute in defined_in:
+            try:
+                module = vars(importlib.import_module(f"{name}.{defined_in[attribute]}"))
+            except ImportError:
+                module = {}
+            if attribute in module:
+                package.__dict__[attribute] = module[attribute]
+                return module[attribute]
+            run_init()  # not where it was said to be (another version): the __init__ knows
+        elif importlib.util.find_spec(f"{name}.{attribute}") is not None:
+            raise AttributeError(attribute)  # a submodule: ``from package import sub`` imports it
+        else:
+            run_init()
         try:
             return package.__dict__[attribute]
         except KeyError:
             raise AttributeError(f"module {name!r} has no attribute {attribute!r}") from None
 
-    package.__dict__["__getattr__"] = run_init_on_first_lookup
+    package.__dict__["__getattr__"] = lookup
     sys.modules[name] = package
 
 
 defer_package_init(EVENT_HANDLER)
+defer_package_init(DATA_CLASSES, early=REST_EVENT_CLASSES)
 
 from aws_lambda_powertools.event_handler.api_gateway import (  # noqa: E402, TID251
     APIGatewayRestResolver,
