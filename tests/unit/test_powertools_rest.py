@@ -7,11 +7,14 @@ the deferral's edge cases run in this one, on a throwaway package of files in ``
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
 import sys
 import textwrap
+import threading
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -174,12 +177,21 @@ def throwaway_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
         "os.environ['DEFERRED_PKG_RUNS'] = str(RUNS)\n"
         "if os.environ.get('DEFERRED_PKG_FAIL'):\n"
         "    raise RuntimeError('init failed')\n"
+        "if os.environ.get('DEFERRED_PKG_OWN_GETATTR'):\n"
+        "    def __getattr__(name):\n"
+        "        return f'lazy {name}'\n"
+        "import sys\n"
+        "gate = sys.modules.get('deferred_gate')\n"
+        "if gate is not None:  # the test holds the __init__ here\n"
+        "    gate.entered.set()\n"
+        "    gate.release.wait(30)\n"
+        "LATE = 'bound after the gate'\n"
     )
     (package / "sub.py").write_text("VALUE = 42\nOTHER = 'other'\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delenv("DEFERRED_PKG_RUNS", raising=False)
     yield name
-    for module in [m for m in sys.modules if m == name or m.startswith(f"{name}.")]:
+    for module in [m for m in sys.modules if m.startswith(("deferred_pkg", "deferred_gate"))]:
         del sys.modules[module]
 
 
@@ -216,6 +228,43 @@ def test_an_early_name_not_where_it_was_said_to_be_is_left_to_the_init(
     from deferred_pkg import RUNS
 
     assert RUNS == 1
+
+
+def test_a_thread_asking_while_another_runs_the_init_waits_for_it(
+    throwaway_package: str,
+) -> None:
+    gate = types.SimpleNamespace(entered=threading.Event(), release=threading.Event())
+    sys.modules["deferred_gate"] = gate  # type: ignore[assignment]
+    defer_package_init(throwaway_package)
+    found: dict[str, object] = {}
+
+    def ask(attribute: str) -> None:
+        try:
+            found[attribute] = getattr(importlib.import_module(throwaway_package), attribute)
+        except Exception as error:  # reported below, not lost in the thread
+            found[attribute] = error
+
+    first = threading.Thread(target=ask, args=("RUNS",))
+    first.start()
+    assert gate.entered.wait(30)  # the first thread is inside the __init__
+    second = threading.Thread(target=ask, args=("LATE",))
+    second.start()
+    second.join(0.2)
+    assert second.is_alive()  # waiting for the lock, not answered from a half-run __init__
+    gate.release.set()
+    first.join(30)
+    second.join(30)
+    assert found == {"RUNS": 1, "LATE": "bound after the gate"}
+
+
+def test_an_init_that_defines_its_own_getattr_keeps_it(
+    throwaway_package: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEFERRED_PKG_OWN_GETATTR", "1")
+    defer_package_init(throwaway_package)
+    package = importlib.import_module(throwaway_package)
+    assert package.RUNS == 1
+    assert package.anything == "lazy anything"
 
 
 def test_a_failing_init_leaves_no_half_package(

@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import threading
 from collections.abc import Mapping
 
 EVENT_HANDLER = "aws_lambda_powertools.event_handler"
@@ -48,7 +49,10 @@ def defer_package_init(name: str, early: Mapping[str, str] | None = None) -> Non
     ``early`` (name -> the submodule that defines it) is taken from that submodule alone; a
     submodule's name is left to the import system (which binds it); anything else runs the
     ``__init__``, once, and is then looked up as usual (the ``__init__`` binds the ``early``
-    names again, to the same objects: it imports them from those submodules).
+    names again, to the same objects: it imports them from those submodules). One lock per
+    package: a thread that asks while another runs the ``__init__`` waits for it (the local
+    stack runs handlers as threads), and the ``__init__``'s own lookups, while it runs, see a
+    module mid-import, as any package's do.
     """
     if name in sys.modules:
         return
@@ -58,33 +62,53 @@ def defer_package_init(name: str, early: Mapping[str, str] | None = None) -> Non
     loader = spec.loader
     package = importlib.util.module_from_spec(spec)
     defined_in = dict(early or {})
+    lock = threading.RLock()
+    state = {"init": "deferred"}  # -> "running" -> "done"
+
+    def missing(attribute: str) -> AttributeError:
+        return AttributeError(f"module {name!r} has no attribute {attribute!r}")
 
     def run_init() -> None:
-        del package.__dict__["__getattr__"]
+        state["init"] = "running"
         try:
             loader.exec_module(package)
         except BaseException:
+            state["init"] = "deferred"
             sys.modules.pop(name, None)  # as a failed import leaves it: the next import retries
             raise
+        state["init"] = "done"
+        if package.__dict__.get("__getattr__") is lookup:  # unless the __init__ defined its own
+            del package.__dict__["__getattr__"]
+
+    def from_early_submodule(attribute: str) -> object | None:
+        try:
+            module = vars(importlib.import_module(f"{name}.{defined_in[attribute]}"))
+        except ImportError:
+            return None
+        if attribute not in module:
+            return None
+        value: object = module[attribute]
+        package.__dict__[attribute] = value
+        return value
 
     def lookup(attribute: str) -> object:
-        if attribute in defined_in:
-            try:
-                module = vars(importlib.import_module(f"{name}.{defined_in[attribute]}"))
-            except ImportError:
-                module = {}
-            if attribute in module:
-                package.__dict__[attribute] = module[attribute]
-                return module[attribute]
-            run_init()  # not where it was said to be (another version): the __init__ knows
-        elif importlib.util.find_spec(f"{name}.{attribute}") is not None:
-            raise AttributeError(attribute)  # a submodule: ``from package import sub`` imports it
-        else:
+        with lock:
+            if attribute in package.__dict__:  # bound while this thread waited for the lock
+                return package.__dict__[attribute]
+            if state["init"] != "deferred":
+                raise missing(attribute)
+            if attribute in defined_in:
+                found = from_early_submodule(attribute)
+                if found is not None:
+                    return found
+            elif importlib.util.find_spec(f"{name}.{attribute}") is not None:
+                raise AttributeError(attribute)  # a submodule: the import system imports it
+            # Any other name, or an early one not where it was said to be (another version of
+            # the package): the __init__ knows.
             run_init()
-        try:
-            return package.__dict__[attribute]
-        except KeyError:
-            raise AttributeError(f"module {name!r} has no attribute {attribute!r}") from None
+            if attribute in package.__dict__:
+                return package.__dict__[attribute]
+            raise missing(attribute)
 
     package.__dict__["__getattr__"] = lookup
     sys.modules[name] = package
