@@ -3,20 +3,30 @@ full ones: the same pointers, and "found" whatever optional attributes an item l
 
 from __future__ import annotations
 
+import boto3
 import pytest
 
 from tests.unit.factories import a_model
+from u22a8.config import get_settings
 from u22a8.data import models_repo, score_reads, versions_repo
+from u22a8.data.keys import META_SK, model_pk
 from u22a8.entities.version import Version, VersionPointers, VersionRef
 
 HANDLE = "acme.reads"
 
 
 @pytest.mark.usefixtures("aws")
-def test_a_draft_model_without_any_pointer_is_found() -> None:
-    # Its item has none of the projected pointers: without ``pk`` in the projection, DynamoDB
-    # (and moto) answer an empty ``Item``, which would read as "no such model" (404, not 409).
+def test_a_model_item_holding_none_of_the_pointers_is_found() -> None:
+    """A draft's item has no active version, and ``tag_map`` is written at creation only because
+    a tag PUT needs the map: an item without it too (removed here) holds none of the projected
+    pointers. Without ``pk`` in the projection, DynamoDB (and moto) answer an empty ``Item``,
+    which would read as "no such model" (404 where it is 409 ``no-active-version``)."""
     models_repo.put_new(a_model(handle=HANDLE))
+    boto3.client("dynamodb").update_item(
+        TableName=get_settings().models_table,
+        Key={"pk": {"S": model_pk(HANDLE)}, "sk": {"S": META_SK}},
+        UpdateExpression="REMOVE tag_map",
+    )
     assert score_reads.version_pointers(HANDLE) == VersionPointers(None, None, {})
     assert score_reads.version_pointers("acme.missing") is None
 
