@@ -83,17 +83,23 @@ def test_no_api_handler_imports_what_the_rest_resolver_does_not_use() -> None:
 
 
 def test_the_package_is_whole_to_a_later_caller() -> None:
+    """Once the REST resolver is imported, the package is imported as Python always does: a
+    later import of a submodule runs the package's ``__init__`` first."""
     result = _fresh(
         """
-        import json, sys
+        import json, pkgutil, sys
         from u22a8.api import powertools_rest
-        from aws_lambda_powertools.event_handler import content_types  # a submodule
         before = "aws_lambda_powertools.event_handler.appsync" in sys.modules
+        from aws_lambda_powertools.event_handler import content_types  # a submodule
+        after = "aws_lambda_powertools.event_handler.appsync" in sys.modules
         from aws_lambda_powertools.event_handler import APIGatewayRestResolver, AppSyncResolver
         import aws_lambda_powertools.event_handler as package
         print(json.dumps({
-            "submodule_ran_init": before,
+            "init_ran": [before, after],
             "same_resolver": APIGatewayRestResolver is powertools_rest.APIGatewayRestResolver,
+            "resolved_by_name": pkgutil.resolve_name(
+                "aws_lambda_powertools.event_handler.api_gateway:Response"
+            ) is powertools_rest.Response,
             "appsync": AppSyncResolver.__name__,
             "hook_left": "__getattr__" in vars(package),
             "unknown_name": hasattr(package, "NoSuchResolver"),
@@ -102,13 +108,31 @@ def test_the_package_is_whole_to_a_later_caller() -> None:
         """
     )
     assert result == {
-        "submodule_ran_init": False,
+        "init_ran": [False, True],
         "same_resolver": True,
+        "resolved_by_name": True,
         "appsync": "AppSyncResolver",
         "hook_left": False,
         "unknown_name": False,
         "content_types": "application/json",
     }
+
+
+def test_a_submodule_that_asks_its_package_while_imported_imports_later() -> None:
+    """``data_classes.sqs_event`` (imported by the batch utility the webhook functions use) asks
+    its package for ``S3Event`` while it is imported: it needs the package's ``__init__`` to
+    have run first, as it has in any plain import."""
+    result = _fresh(
+        """
+        import json
+        from u22a8.api import powertools_rest
+        from aws_lambda_powertools.utilities.batch import BatchProcessor
+        from aws_lambda_powertools.utilities.data_classes import SQSEvent
+        from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+        print(json.dumps({"sqs": [SQSEvent.__name__, SQSRecord.__name__]}))
+        """
+    )
+    assert result == {"sqs": ["SQSEvent", "SQSRecord"]}
 
 
 def test_the_data_classes_package_is_whole_to_a_later_caller() -> None:
@@ -267,6 +291,28 @@ def test_an_init_that_defines_its_own_getattr_keeps_it(
     assert package.anything == "lazy anything"
 
 
+def test_after_release_the_package_imports_as_usual(throwaway_package: str) -> None:
+    release = defer_package_init(throwaway_package)
+    stub = sys.modules[throwaway_package]
+    release()
+    assert throwaway_package not in sys.modules
+    from deferred_pkg import sub
+
+    assert sub.VALUE == 42
+    assert os.environ["DEFERRED_PKG_RUNS"] == "1"  # the submodule's import ran the __init__
+    assert stub.RUNS == 1  # a reference kept from before asks the package imported since
+    assert sys.modules[throwaway_package] is not stub
+
+
+def test_a_release_after_the_init_ran_keeps_the_package(throwaway_package: str) -> None:
+    release = defer_package_init(throwaway_package)
+    from deferred_pkg import RUNS
+
+    release()
+    assert RUNS == 1
+    assert sys.modules[throwaway_package].RUNS == 1
+
+
 def test_a_failing_init_leaves_no_half_package(
     throwaway_package: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -279,7 +325,7 @@ def test_a_failing_init_leaves_no_half_package(
 
 def test_a_name_that_is_no_package_is_left_to_the_import_system() -> None:
     already = "colorsys" in sys.modules
-    defer_package_init("no_such_package_anywhere")
-    defer_package_init("colorsys")  # a module, not a package
+    defer_package_init("no_such_package_anywhere")()
+    defer_package_init("colorsys")()  # a module, not a package
     assert "no_such_package_anywhere" not in sys.modules
     assert ("colorsys" in sys.modules) == already
