@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients, cursors
 from u22a8.data.items import from_item, raise_if_throttled, to_attr, to_item
-from u22a8.data.keys import META_SK, model_pk
+from u22a8.data.keys import META_SK, model_key, model_pk
 from u22a8.data.model_update import ModelUpdate
 from u22a8.entities.model import (
     AutoPrune,
@@ -199,7 +199,7 @@ def get(handle: str) -> Model | None:
     try:
         response = clients.dynamodb().get_item(
             TableName=_table(),
-            Key={"pk": {"S": model_pk(handle)}, "sk": {"S": META_SK}},
+            Key=model_key(handle),
             ConsistentRead=True,
         )
     except ClientError as error:
@@ -251,8 +251,7 @@ def list_page(
 
 def _update(handle: str, now: str, expected_revision: int | None) -> ModelUpdate:
     """A change of a live model the API shows (new revision), at ``expected_revision`` if given."""
-    key: dict[str, AttributeValueTypeDef] = {"pk": {"S": model_pk(handle)}, "sk": {"S": META_SK}}
-    return ModelUpdate(_table(), key).revised(now).live().expecting(expected_revision)
+    return ModelUpdate(_table(), model_key(handle)).revised(now).live().expecting(expected_revision)
 
 
 def _conditional_update_item(update: ModelUpdate) -> Mapping[str, Any]:

@@ -22,13 +22,13 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients, samples_repo
 from u22a8.data.items import error_code, from_item, raise_if_throttled
-from u22a8.data.keys import META_SK, model_pk
+from u22a8.data.keys import model_key, model_pk
 from u22a8.data.model_update import ModelUpdate
 from u22a8.entities.errors import ServiceBusy
 from u22a8.entities.purge import PendingPurge
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, WriteRequestTypeDef
+    from mypy_boto3_dynamodb.type_defs import WriteRequestTypeDef
 
 PURGE_INDEX = "gsi3"
 # BatchWriteItem takes at most 25 requests; unprocessed ones are retried this often.
@@ -40,10 +40,6 @@ _S3_PAGE = 1000
 
 def _table() -> str:
     return get_settings().models_table
-
-
-def _model_key(handle: str) -> dict[str, AttributeValueTypeDef]:
-    return {"pk": {"S": model_pk(handle)}, "sk": {"S": META_SK}}
 
 
 def pending() -> Iterator[PendingPurge]:
@@ -141,7 +137,7 @@ def delete_snapshots_before(handle: str, data_epoch: str, limit: int = _S3_PAGE)
 
 def _marker_update(handle: str, token: str) -> ModelUpdate:
     """A write of the marker that only the purge it was for may make."""
-    update = ModelUpdate(_table(), _model_key(handle)).where("purge_pending = :token")
+    update = ModelUpdate(_table(), model_key(handle)).where("purge_pending = :token")
     return update.values({":token": {"S": token}})
 
 

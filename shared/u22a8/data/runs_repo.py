@@ -34,7 +34,7 @@ from u22a8.config import get_settings
 from u22a8.data import clients, cursors
 from u22a8.data.busy_index import BUSY
 from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr, to_item
-from u22a8.data.keys import META_SK, model_pk
+from u22a8.data.keys import model_key, model_pk
 from u22a8.data.model_update import ModelUpdate
 from u22a8.data.models_repo import RETRAIN_DUE, model_from_item
 from u22a8.data.transactions import Refused, transact_write
@@ -69,10 +69,6 @@ def _table() -> str:
 
 def run_sk(run_id: str) -> str:
     return f"{RUN_SK_PREFIX}{run_id}"
-
-
-def _model_key(handle: str) -> dict[str, AttributeValueTypeDef]:
-    return {"pk": {"S": model_pk(handle)}, "sk": {"S": META_SK}}
 
 
 def _run_key(handle: str, run_id: str) -> dict[str, AttributeValueTypeDef]:
@@ -200,7 +196,7 @@ def claim(
         values[f":s{index}"] = {"S": state.value}
         allowed.append(f":s{index}")
     model_update = (
-        ModelUpdate(_table(), _model_key(handle))
+        ModelUpdate(_table(), model_key(handle))
         .set("state_before_run = #state", "#state = :busy", "current_run_id = :run_id")
         .set("operation_before_run = if_not_exists(last_operation, :no_operation)")
         .set("last_operation = :operation", "gsi2pk = :busy_key")
@@ -236,7 +232,7 @@ def clear_retrain_due(handle: str, threshold: int) -> bool:
     stops calling for a retrain; a no-op when the count is at the threshold. Whether it cleared.
     """
     update = (
-        ModelUpdate(_table(), _model_key(handle))
+        ModelUpdate(_table(), model_key(handle))
         .remove(RETRAIN_DUE)
         .where(
             f"attribute_exists({RETRAIN_DUE})",
@@ -302,7 +298,7 @@ def _model_release(
     error: OperationError | None,
     now: str,
 ) -> dict[str, Any]:
-    update = ModelUpdate(_table(), _model_key(handle)).revised(now).remove(*_RUN_HOLD_ATTRIBUTES)
+    update = ModelUpdate(_table(), model_key(handle)).revised(now).remove(*_RUN_HOLD_ATTRIBUTES)
     update.where("current_run_id = :run_id", way.applies_if).values({":run_id": {"S": run_id}})
     update.names({"#state": "state"})
     if way.to_state is None:

@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients, cursors
 from u22a8.data.items import error_code, from_item, raise_if_throttled
-from u22a8.data.keys import META_SK, model_pk
+from u22a8.data.keys import model_key, model_pk
 from u22a8.data.model_update import ModelUpdate
 from u22a8.data.models_repo import RETRAIN_DUE, ConditionFailure, WriteRefused, model_from_item
 from u22a8.data.transactions import CONDITION_FAILED, transact_write
@@ -134,10 +134,6 @@ def sample_from_item(item: Mapping[str, Any]) -> Sample:
 # --- transactions ------------------------------------------------------------------------------
 
 
-def _model_key(handle: str) -> dict[str, AttributeValueTypeDef]:
-    return {"pk": {"S": model_pk(handle)}, "sk": {"S": META_SK}}
-
-
 def _sample_key(handle: str, sample_id: str) -> dict[str, AttributeValueTypeDef]:
     return {"pk": {"S": model_pk(handle)}, "sk": {"S": sample_sk(sample_id)}}
 
@@ -180,7 +176,7 @@ def _count(
     """The model's counter update; its condition is what makes a sample write legal. With
     ``after_epoch`` (a sample's storage time) it also requires the sample to be newer than the
     retention epoch: an older one is gone, even if the purge has not deleted it yet."""
-    update = ModelUpdate(_table(), _model_key(handle))
+    update = ModelUpdate(_table(), model_key(handle))
     if live_only:
         update.live()
     else:

@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients
 from u22a8.data.items import from_item, raise_if_throttled
-from u22a8.data.keys import META_SK, model_pk, version_sk
+from u22a8.data.keys import model_key, version_key
 from u22a8.entities.version import VersionPointers, VersionRef
 
 if TYPE_CHECKING:
@@ -46,9 +46,7 @@ def _get(
 
 def version_pointers(handle: str) -> VersionPointers | None:
     """The model's active version and tags; ``None`` when there is no such model."""
-    item = _get({"pk": {"S": model_pk(handle)}, "sk": {"S": META_SK}}, POINTER_ATTRIBUTES).get(
-        "Item"
-    )
+    item = _get(model_key(handle), POINTER_ATTRIBUTES).get("Item")
     if not item:
         return None
     values = from_item(item)
@@ -61,11 +59,7 @@ def version_pointers(handle: str) -> VersionPointers | None:
 
 def version_ref(handle: str, number: int) -> VersionRef | None:
     """Version ``number``'s id and artifact key; ``None`` when there is no such version."""
-    key: dict[str, AttributeValueTypeDef] = {
-        "pk": {"S": model_pk(handle)},
-        "sk": {"S": version_sk(number)},
-    }
-    item = _get(key, VERSION_REF_ATTRIBUTES).get("Item")
+    item = _get(version_key(handle, number), VERSION_REF_ATTRIBUTES).get("Item")
     if not item:
         return None
     values = from_item(item)

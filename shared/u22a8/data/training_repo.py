@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients, inline_artifacts, samples_repo, versions_repo
 from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr
-from u22a8.data.keys import META_SK, model_pk
+from u22a8.data.keys import model_key, model_pk
 from u22a8.data.model_update import ModelUpdate
 from u22a8.data.pages import query_items
 from u22a8.data.runs_repo import run_sk
@@ -101,10 +101,6 @@ def _table() -> str:
     return get_settings().models_table
 
 
-def _model_key(handle: str) -> dict[str, AttributeValueTypeDef]:
-    return {"pk": {"S": model_pk(handle)}, "sk": {"S": META_SK}}
-
-
 def _run_key(handle: str, run_id: str) -> dict[str, AttributeValueTypeDef]:
     return {"pk": {"S": model_pk(handle)}, "sk": {"S": run_sk(run_id)}}
 
@@ -133,7 +129,7 @@ def get_model(handle: str) -> RunModel | None:
     """One consistent read of the model item; ``None`` when there is none."""
     try:
         response = clients.dynamodb().get_item(
-            TableName=_table(), Key=_model_key(handle), ConsistentRead=True
+            TableName=_table(), Key=model_key(handle), ConsistentRead=True
         )
     except ClientError as error:
         raise_if_throttled(error)
@@ -266,7 +262,7 @@ def _raise_run_progress(handle: str, run_id: str, done: int, progress: float) ->
 
 
 def _raise_model_progress(handle: str, run_id: str, progress: float) -> None:
-    update = ModelUpdate(_table(), _model_key(handle)).set("last_operation.progress = :p")
+    update = ModelUpdate(_table(), model_key(handle)).set("last_operation.progress = :p")
     update.where(
         "current_run_id = :run",
         _RETAINS_SAMPLES,
@@ -313,7 +309,7 @@ def publish(publication: Publication) -> None:
         ":no": {"BOOL": False},
     }
     model_update = (
-        ModelUpdate(_table(), _model_key(p.handle))
+        ModelUpdate(_table(), model_key(p.handle))
         .set("active_version = :n", "active_version_id = :vid", "version_count = :n")
         .set("#state = :ready", "last_operation = :op")
         .set("samples_since_version = if_not_exists(samples_since_version, :zero) - :seen")

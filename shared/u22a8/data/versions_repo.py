@@ -28,7 +28,7 @@ from botocore.exceptions import ClientError
 from u22a8.config import get_settings
 from u22a8.data import clients, cursors, inline_artifacts
 from u22a8.data.items import error_code, from_item, raise_if_throttled, to_attr, to_item
-from u22a8.data.keys import META_SK, VERSION_SK_PREFIX, model_pk, version_sk
+from u22a8.data.keys import VERSION_SK_PREFIX, model_key, model_pk, version_key, version_sk
 from u22a8.data.model_update import ModelUpdate
 from u22a8.data.models_repo import ConditionFailure, WriteRefused, model_from_item
 from u22a8.data.pages import query_items
@@ -72,14 +72,6 @@ class StoredVersionPage:
 
 def _table() -> str:
     return get_settings().models_table
-
-
-def _model_key(handle: str) -> dict[str, AttributeValueTypeDef]:
-    return {"pk": {"S": model_pk(handle)}, "sk": {"S": META_SK}}
-
-
-def _version_key(handle: str, version: int) -> dict[str, AttributeValueTypeDef]:
-    return {"pk": {"S": model_pk(handle)}, "sk": {"S": version_sk(version)}}
 
 
 # --- mapping -----------------------------------------------------------------------------------
@@ -148,7 +140,7 @@ def put_action(handle: str, version: Version) -> TransactWriteItemTypeDef:
 def get(handle: str, version: int) -> Version | None:
     try:
         response = clients.dynamodb().get_item(
-            TableName=_table(), Key=_version_key(handle, version), ConsistentRead=True
+            TableName=_table(), Key=version_key(handle, version), ConsistentRead=True
         )
     except ClientError as error:
         raise_if_throttled(error)
@@ -187,7 +179,7 @@ def list_page(handle: str, limit: int, cursor: str | None) -> StoredVersionPage:
     versions = [version_from_item(item) for item in response.get("Items", [])]
     if len(versions) > limit:
         versions = versions[:limit]
-        next_key = _version_key(handle, versions[-1].version)
+        next_key = version_key(handle, versions[-1].version)
         return StoredVersionPage(versions, cursors.encode(next_key))
     last_key = response.get("LastEvaluatedKey")
     return StoredVersionPage(versions, cursors.encode(last_key) if last_key else None)
@@ -226,7 +218,7 @@ def delete_unless_model_changed(handle: str, versions: Sequence[Version], revisi
             {
                 "ConditionCheck": {
                     "TableName": _table(),
-                    "Key": _model_key(handle),
+                    "Key": model_key(handle),
                     "ConditionExpression": "revision = :revision",
                     "ExpressionAttributeValues": {":revision": {"N": str(revision)}},
                 }
@@ -234,7 +226,7 @@ def delete_unless_model_changed(handle: str, versions: Sequence[Version], revisi
         ]
         for version in chunk:
             actions.append(
-                {"Delete": {"TableName": _table(), "Key": _version_key(handle, version.version)}}
+                {"Delete": {"TableName": _table(), "Key": version_key(handle, version.version)}}
             )
             actions.extend(inline_artifacts.delete_actions(handle, version.version_id))
         refused = _transact(actions)
@@ -256,13 +248,13 @@ def set_tag(handle: str, tag: str, version: int, now: str) -> None:
     check: TransactWriteItemTypeDef = {
         "ConditionCheck": {
             "TableName": _table(),
-            "Key": _version_key(handle, version),
+            "Key": version_key(handle, version),
             "ConditionExpression": "attribute_exists(sk)",
         }
     }
     has_map = True  # every model created since tags exist has one
     for _ in range(3):  # map present, absent, present again if a racer created it meanwhile
-        update = ModelUpdate(_table(), _model_key(handle))
+        update = ModelUpdate(_table(), model_key(handle))
         if has_map:
             update.set("tag_map.#tag = :n").revised(now).live().where("attribute_exists(tag_map)")
             update.names({"#tag": tag}).values({":n": {"N": str(version)}})
@@ -290,7 +282,7 @@ def remove_tag(handle: str, tag: str, now: str) -> Model:
     Raises :class:`WriteRefused` when the model is missing or archived, :class:`TagMissing` when it
     has no such tag.
     """
-    update = ModelUpdate(_table(), _model_key(handle)).revised(now).live()
+    update = ModelUpdate(_table(), model_key(handle)).revised(now).live()
     update.remove("tag_map.#tag").where("attribute_exists(tag_map.#tag)").names({"#tag": tag})
     try:
         response = clients.dynamodb().update_item(**update.request(), ReturnValues="ALL_NEW")
