@@ -9,18 +9,28 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from standardwebhooks.webhooks import Webhook
 
 from tests.e2e.conftest import LocalStack
-from tests.webhook_receiver import receiving
+from tests.webhook_receiver import Receiver, receiving
 from u22a8.client import Client, NotFound, ValidationFailed
 
 pytestmark = pytest.mark.e2e
 
 DELIVERY_DEADLINE_S = 60.0
 POLL_INTERVAL_S = 0.2
+
+
+def signed_ping(client: Client, receiver: Receiver, webhook_id: str, secret: str) -> dict[str, Any]:
+    """Ping ``webhook_id``: the one ``webhook.ping`` the receiver gets, verified with ``secret``."""
+    client.webhooks.ping(webhook_id)
+    (ping,) = receiver.wait_for(1, timeout=DELIVERY_DEADLINE_S)
+    event: dict[str, Any] = Webhook(secret).verify(ping.body, ping.headers)
+    assert event["type"] == "webhook.ping"
+    return event
 
 
 @pytest.fixture
@@ -47,10 +57,7 @@ def test_the_client_manages_an_endpoint_and_its_ping_arrives_signed(
         assert patched["events"] == ["*"]
         assert patched["description"] is None
 
-        client.webhooks.ping(webhook_id)
-        (ping,) = receiver.wait_for(1, timeout=DELIVERY_DEADLINE_S)
-        event = Webhook(created["secret"]).verify(ping.body, ping.headers)
-        assert event["type"] == "webhook.ping"
+        signed_ping(client, receiver, webhook_id, created["secret"])
 
         deadline = time.monotonic() + DELIVERY_DEADLINE_S
         while not (attempts := list(client.webhooks.deliveries(webhook_id))):
